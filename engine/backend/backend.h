@@ -1,0 +1,70 @@
+// defines: Backend (the device interface the Trainer drives), EvalTotals, DeviceInfo
+// One Backend trains one MLP. prepare() allocates every buffer (parameters, gradients, optimizer
+// state, activations and the staged batch, sized for max_rows) through the MemoryAccountant; the
+// step loop then allocates nothing. The Trainer times stage_batch() as "data" and
+// forward_backward() + apply_update() as "compute".
+// Threading: all calls from one thread (the Trainer's).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "engine/core/run_config.h"
+#include "engine/data/dataset.h"
+#include "engine/metrics/memory_accountant.h"
+#include "engine/model/mlp_spec.h"
+
+namespace batchlab {
+
+struct EvalTotals {
+  double loss_sum = 0.0;     // Σ per-row loss
+  std::int64_t correct = 0;  // classification: rows whose argmax equals the label
+  std::int64_t rows = 0;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  // "cpu (Eigen 3.4, 2 threads)" and the like, for logs and the store.
+  virtual std::string device_name() const = 0;
+  // Device memory in bytes, 0 when unknown (the CPU reports 0).
+  virtual std::int64_t device_total_bytes() const { return 0; }
+
+  // Allocates every buffer for `spec` and `opt` with micro-batches of up to `max_rows`, then
+  // initialises parameters from `seed` (He or Xavier as spec.init says). Throws
+  // OutOfMemoryError when the budget or the device refuses.
+  virtual void prepare(const MlpSpec& spec, const OptimizerConfig& opt, std::int64_t max_rows,
+                       std::uint64_t seed) = 0;
+
+  // Gathers rows[i] of `data` (features and targets) into the staged batch. rows.size() ≤ max_rows.
+  virtual void stage_batch(const Dataset& data, std::span<const std::int64_t> rows) = 0;
+
+  virtual void zero_grad() = 0;
+  // Forward and backward on the staged batch: adds grad_scale · ∂(mean loss over the staged
+  // rows)/∂θ into the gradient buffer and returns that mean loss. With accumulation the Trainer
+  // passes grad_scale = rows_in_micro_batch / rows_in_batch, so k micro-batches give exactly the
+  // big-batch gradient.
+  virtual double forward_backward(float grad_scale) = 0;
+  // |g|² of the gradient buffer.
+  virtual double grad_norm2() = 0;
+  // One optimizer step (SGD with momentum / Nesterov / weight decay, or Adam) at `lr`.
+  virtual void apply_update(double lr) = 0;
+  // Forward only on the staged batch: loss sum and correct count.
+  virtual EvalTotals evaluate_staged() = 0;
+
+  virtual const MemoryAccountant& memory() const = 0;
+
+  // Host copies, for tests and checkpoints (slow path).
+  virtual std::vector<float> parameters() const = 0;
+  virtual void set_parameters(std::span<const float> values) = 0;
+  virtual std::vector<float> gradients() const = 0;
+};
+
+// The Eigen backend. threads = 0 uses every core. budget_bytes = 0: no budget.
+std::unique_ptr<Backend> make_cpu_backend(int threads, std::int64_t budget_bytes);
+
+}  // namespace batchlab

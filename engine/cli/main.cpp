@@ -1,0 +1,2 @@
+// batchlab-cli: placeholder until the subcommands land.
+int main() { return 0; }

@@ -1,0 +1,82 @@
+// defines: RunStore (SQLite, WAL), RunRecord, StoredStep, default_store_path
+// Schema (DESIGN §4), version kept in PRAGMA user_version with forward migrations:
+//   runs(id, name, created, config, status, reason, device, environment, summary, pid, host,
+//        updated)
+//   steps(run_id, step, epoch, samples, wall_s, batch, micro_batches, lr, loss, samples_per_s,
+//         step_ms, data_ms, compute_ms, mem_parameters … mem_workspace, grad_norm2, b_simple)
+//   evals(run_id, step, epoch, val_loss, val_accuracy, train_loss, wall_s)
+// Opening a store marks runs left `running` by a process that no longer exists (same host, pid
+// gone) as `interrupted`.
+// Threading: one RunStore per thread; SQLite's WAL lets a reader (the GUI) and a writer (a CLI
+// run) share the file.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "engine/core/events.h"
+
+struct sqlite3;
+
+namespace batchlab {
+
+struct RunRecord {
+  std::int64_t id = 0;
+  std::string name;
+  std::string created;  // ISO 8601 UTC
+  std::string config_json;
+  RunStatus status = RunStatus::running;
+  std::string reason;
+  std::string device;
+  std::string environment_json;
+  std::string summary_json;  // RunSummary as JSON; "{}" while running
+};
+
+class RunStore {
+ public:
+  static constexpr int kSchemaVersion = 1;
+
+  // Creates the file and its folders when missing. Throws Error naming the path when the file
+  // cannot be opened or is not a BatchLab store.
+  explicit RunStore(const std::filesystem::path& path);
+  ~RunStore();
+  RunStore(const RunStore&) = delete;
+  RunStore& operator=(const RunStore&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+
+  std::int64_t create_run(const std::string& name, const std::string& config_json,
+                          const std::string& device, const std::string& environment_json);
+  // One transaction for the whole span.
+  void append_steps(std::span<const StepEvent> steps);
+  void append_evals(std::span<const EvalEvent> evals);
+  void finish_run(const RunFinished& finished);
+
+  std::vector<RunRecord> list_runs() const;
+  std::optional<RunRecord> run(std::int64_t id) const;
+  std::vector<StepEvent> steps(std::int64_t run_id) const;
+  std::vector<EvalEvent> evals(std::int64_t run_id) const;
+  void delete_run(std::int64_t id);
+  void rename_run(std::int64_t id, const std::string& name);
+
+  // How many runs the last open marked interrupted.
+  int interrupted_at_open() const { return interrupted_at_open_; }
+
+ private:
+  std::filesystem::path path_;
+  sqlite3* db_ = nullptr;
+  int interrupted_at_open_ = 0;
+};
+
+// $BATCHLAB_DB, else $XDG_DATA_HOME/batchlab/runs.sqlite, else ~/.local/share/batchlab/runs.sqlite.
+std::filesystem::path default_store_path();
+
+// RunSummary ↔ JSON (the runs.summary column and the CLI's export).
+std::string summary_to_json(const RunSummary& summary);
+RunSummary summary_from_json(const std::string& json);
+
+}  // namespace batchlab

@@ -1,0 +1,35 @@
+// defines: Trainer (the only training loop), TrainerInputs
+// Reads a RunConfig, drives a prepared Backend over a DatasetSplit, and emits RunStarted, Step,
+// Eval, Log and RunFinished to the sink (DESIGN §2). Pause and stop are polled between steps.
+// A NaN/Inf loss ends the run `diverged`; an OutOfMemoryError from the backend ends it
+// `out_of_memory`; any other exception ends it `failed`. Nothing here allocates per step.
+#pragma once
+
+#include <cstdint>
+
+#include "engine/backend/backend.h"
+#include "engine/core/event_sink.h"
+#include "engine/core/events.h"
+#include "engine/core/run_config.h"
+#include "engine/core/run_control.h"
+#include "engine/data/dataset.h"
+
+namespace batchlab {
+
+struct TrainerInputs {
+  std::int64_t run_id = 0;
+  const RunConfig* config = nullptr;
+  const DatasetSplit* data = nullptr;
+  Backend* backend = nullptr;  // not yet prepared: the Trainer calls prepare()
+  EventSink* sink = nullptr;
+  RunControl* control = nullptr;
+};
+
+// Runs to completion and returns the RunFinished it also sent to the sink. Never throws for
+// training outcomes; the status says what happened.
+RunFinished train(const TrainerInputs& in);
+
+// The MlpSpec a config and dataset imply.
+MlpSpec mlp_spec_for(const RunConfig& config, const Dataset& train);
+
+}  // namespace batchlab
