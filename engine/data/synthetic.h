@@ -1,7 +1,7 @@
 // defines: make_synthetic (blobs, moons, circles, spirals, xor, checkerboard, linear, sine)
 // Seeded and deterministic. Classification sets balance their classes; `linear` is
 // y = w·x + ε with ε ~ N(0, noise²) and w drawn from the seed; `sine` is y = sin(3x₀) + ε on
-// one feature. The other classification sets are 2-D.
+// one feature. moons, circles, spirals, xor and checkerboard are 2-D; blobs uses `features`.
 #pragma once
 
 #include <cstdint>
