@@ -275,8 +275,9 @@ class TestRunStore : public QObject {
   // the kill are there, and the next open marks the run interrupted.
   void killedWriterLeavesInterruptedRun() {
 #if defined(__SANITIZE_THREAD__)
-    QSKIP("ThreadSanitizer cannot start threads in a child forked from a threaded process "
-          "(QtTest's watchdog); this test runs in normal builds");
+    QSKIP(
+        "ThreadSanitizer cannot start threads in a child forked from a threaded process "
+        "(QtTest's watchdog); this test runs in normal builds");
 #endif
     QTemporaryDir dir;
     const std::string path = dir.filePath("runs.sqlite").toStdString();
