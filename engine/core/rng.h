@@ -36,8 +36,9 @@ class Rng {
   // Uniform integer in [0, n), unbiased (Lemire's multiply-and-reject).
   std::uint64_t below(std::uint64_t n) {
     if (n == 0) return 0;
+    __extension__ typedef unsigned __int128 u128;  // GCC/Clang builtin; quiets -Wpedantic
     for (;;) {
-      const unsigned __int128 m = static_cast<unsigned __int128>(next_u64()) * n;
+      const u128 m = static_cast<u128>(next_u64()) * n;
       const auto low = static_cast<std::uint64_t>(m);
       if (low >= n || low >= (-n) % n) return static_cast<std::uint64_t>(m >> 64);
     }
