@@ -143,7 +143,7 @@ class TestConfigIo : public QObject {
     QCOMPARE(f.dataset.train_limit, std::int64_t{10000});
     QVERIFY(f.dataset.validation_test_split);
     QCOMPARE(f.model.hidden, (std::vector<int>{256, 256}));
-    QCOMPARE(f.optimizer.lr, 0.05);
+    QCOMPARE(f.optimizer.lr, 0.02);
     QCOMPARE(f.optimizer.momentum, 0.9);
     QCOMPARE(f.batch.size, std::int64_t{64});
     QCOMPARE(*f.stop.epochs, 1.0);
