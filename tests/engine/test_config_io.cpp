@@ -150,7 +150,7 @@ class TestConfigIo : public QObject {
     QCOMPARE(*f.eval.every_epochs, 1.0);
     const RunConfig s = load_run_config("spirals-mlp");
     QCOMPARE(s.dataset.samples, std::int64_t{2000});
-    QCOMPARE(s.dataset.noise, 0.1);
+    QCOMPARE(s.dataset.noise, 0.08);
   }
 
   void listPresetsHonoursOverrideDir() {
