@@ -59,7 +59,7 @@ void ProgressLine::draw(const StepEvent& e) {
   std::string steps = std::to_string(e.step);
   if (planned_steps_ > 0) steps.append("/").append(std::to_string(planned_steps_));
   // Built with append: GCC 12 warns falsely (-Wrestrict, bug 105329) on chains of operator+.
-  std::string line;
+  std::string line = prefix_;
   line.append("step ").append(steps).append(" | epoch ").append(epoch);
   line.append(" | loss ").append(format_number(e.loss)).append(" | ");
   line.append(format_rate(rate)).append(" samples/s | ETA ").append(eta);
