@@ -10,6 +10,7 @@
 #include "engine/core/errors.h"
 #include "engine/core/rng.h"
 #include "engine/experiment/config_io.h"
+#include "engine/experiment/run_executor.h"
 #include "engine/experiment/run_store.h"
 #include "engine/metrics/noise_scale.h"
 #include "engine/train/trainer.h"
@@ -344,6 +345,19 @@ class TestNoiseScale : public QObject {
     QCOMPARE(j["noise_scale"]["enabled"].get<bool>(), false);  // off unless asked for
     apply_set(j, "noise_scale.enabled=true");
     QVERIFY(run_config_from_json(j, "--set").noise_scale.enabled);
+  }
+
+  void presetsContrastNoisyAndClean() {
+    const auto b_simple_of = [](const char* preset) {
+      const RunConfig c = load_run_config(std::string(BATCHLAB_SOURCE_DIR "/resources/presets/") +
+                                          preset + ".json");
+      return execute_run(c, ExecuteOptions{}).summary.b_simple;
+    };
+    const double clean = b_simple_of("noise-scale-clean");
+    const double noisy = b_simple_of("noise-scale-noisy");
+    // Clean targets: B_simple ≈ d + 2 = 10 (see exact_b_simple with σ = 0); noisy: far above.
+    QVERIFY2(clean > 6 && clean < 16, qPrintable(QString::number(clean)));
+    QVERIFY2(noisy > 100, qPrintable(QString::number(noisy)));
   }
 
   void hintInPlainWords() {
