@@ -1,6 +1,8 @@
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -12,6 +14,8 @@
 #include "engine/experiment/jsonl_sink.h"
 #include "engine/experiment/run_executor.h"
 #include "engine/experiment/run_store.h"
+#include "engine/metrics/cost.h"
+#include "engine/metrics/noise_scale.h"
 #include "progress_line.h"
 
 namespace batchlab::cli {
@@ -36,7 +40,22 @@ int exit_code_for(RunStatus s) {
   }
 }
 
-void print_summary(std::FILE* out, const RunFinished& f, const std::string& name) {
+// --price-per-hour, else $BATCHLAB_PRICE_PER_HOUR, else none. A malformed variable is bad input.
+std::optional<double> price_per_hour(const RunOptions& o) {
+  if (o.price_per_hour) return o.price_per_hour;
+  const char* env = std::getenv("BATCHLAB_PRICE_PER_HOUR");
+  if (env == nullptr || *env == '\0') return std::nullopt;
+  char* end = nullptr;
+  const double v = std::strtod(env, &end);
+  if (end == env || *end != '\0' || !std::isfinite(v) || v < 0)
+    throw Error(std::string("BATCHLAB_PRICE_PER_HOUR: expected a price per device-hour such as "
+                            "2.5, got \"") +
+                env + "\"");
+  return v;
+}
+
+void print_summary(std::FILE* out, const RunFinished& f, const RunConfig& config,
+                   const std::string& name, std::optional<double> price) {
   const auto& s = f.summary;
   std::string line =
       (f.run_id > 0 ? "run " + std::to_string(f.run_id) + " " : std::string("run ")) + "(" + name +
@@ -49,7 +68,19 @@ void print_summary(std::FILE* out, const RunFinished& f, const std::string& name
   else if (std::isfinite(s.final_val_loss))
     line += ", val loss " + format_number(s.final_val_loss, 4);
   if (s.steps_to_target) line += ", target at step " + std::to_string(*s.steps_to_target);
+  if (price) {
+    const RunCost cost = run_cost(s, *price);
+    line += ", cost " + format_number(cost.total, 3);
+    if (cost.to_target) line += " (to target " + format_number(*cost.to_target, 3) + ")";
+    line += " at " + format_number(*price, 4) + " per device-hour";
+  }
+  if (std::isfinite(s.b_simple)) line += ", B_simple " + format_number(s.b_simple, 3);
   std::fprintf(out, "%s\n", line.c_str());
+  // With a constant batch the hint can name it; a schedule's batch moved during the run.
+  const auto& b = config.batch;
+  if (std::isfinite(s.b_simple) && b.strategy == BatchStrategy::mini &&
+      b.schedule.kind == ScheduleKind::constant)
+    std::fprintf(out, "  %s\n", noise_scale_hint(s.b_simple, b.size).c_str());
   if (!f.reason.empty() && f.status != RunStatus::completed)
     std::fprintf(out, "  %s\n", f.reason.c_str());
 }
@@ -60,7 +91,9 @@ int cmd_run(const RunOptions& o) {
   std::vector<std::string> sets = o.sets;
   if (!o.device.empty()) sets.push_back("device=" + o.device);
   RunConfig config;
+  std::optional<double> price;
   try {
+    price = price_per_hour(o);
     config = load_run_config(o.config, sets);
   } catch (const Error& e) {
     std::fprintf(stderr, "batchlab-cli: %s\n", e.what());
@@ -101,8 +134,8 @@ int cmd_run(const RunOptions& o) {
     return kExitBadInput;
   }
   // With the event stream on stdout, keep stdout pure JSON lines.
-  print_summary(o.jsonl == "-" ? stderr : stdout, finished,
-                config.name.empty() ? o.config : config.name);
+  print_summary(o.jsonl == "-" ? stderr : stdout, finished, config,
+                config.name.empty() ? o.config : config.name, price);
   return exit_code_for(finished.status);
 }
 

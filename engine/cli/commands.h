@@ -2,10 +2,12 @@
 // Exit codes: 0 the run completed, reached its target or was stopped; 1 the run failed; 2 bad
 // input (config, data, arguments: nothing was stored); 3 the run diverged or ran out of memory
 // (a result, stored as such). A sweep exits with the worst of its runs: 1 if any failed, else 3
-// if any diverged or ran out of memory, else 0.
+// if any diverged or ran out of memory, else 0. find-batch: 0 a batch fits, 3 not even batch 1
+// fits, 2 bad input, 1 a trial failed for another reason.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +25,9 @@ struct RunOptions {
   std::string jsonl;  // "", a path, or "-" for stdout
   std::string device;
   bool no_store = false;
+  // Price per device-hour for the cost in the summary line; unset: $BATCHLAB_PRICE_PER_HOUR,
+  // else no cost is printed.
+  std::optional<double> price_per_hour;
 };
 int cmd_run(const RunOptions& o);
 
@@ -35,6 +40,17 @@ struct SweepCliOptions {
   bool dry_run = false;  // list the runs and the ETA; train nothing, store nothing
 };
 int cmd_sweep(const SweepCliOptions& o);
+
+struct FindBatchOptions {
+  std::string config;  // preset name or path
+  std::vector<std::string> sets;
+  std::optional<double> budget_mb;
+  std::string mode = "power";  // power | binsearch
+  std::int64_t initial = 1;
+  int steps = 3;
+  std::string device;
+};
+int cmd_find_batch(const FindBatchOptions& o);
 
 int cmd_devices();
 int cmd_datasets();

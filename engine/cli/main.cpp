@@ -31,6 +31,40 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--device", run.device,
                       "auto, cpu, cuda or cuda:N (overrides the config's device)");
   run_cmd->add_flag("--no-store", run.no_store, "do not record the run in the store");
+  double price_per_hour = 0.0;
+  auto* price_opt =
+      run_cmd
+          ->add_option("--price-per-hour", price_per_hour,
+                       "price of one device-hour: prints the run's cost and cost to target "
+                       "(default $BATCHLAB_PRICE_PER_HOUR)")
+          ->check(CLI::NonNegativeNumber);
+
+  FindBatchOptions find;
+  auto* find_cmd = app.add_subcommand(
+      "find-batch", "Find the largest batch that fits in memory, and the fastest one");
+  find_cmd
+      ->add_option("config", find.config,
+                   "preset name (see `batchlab-cli presets`) or path to a config JSON")
+      ->required();
+  find_cmd->add_option("--set", find.sets,
+                       "override a config key: --set model.hidden=[512,512] (repeatable)");
+  double budget_mb = 0.0;
+  auto* budget_opt =
+      find_cmd
+          ->add_option("--budget-mb", budget_mb,
+                       "memory budget in MiB (default: the config's memory_budget_mb, else the "
+                       "device's own limit)")
+          ->check(CLI::PositiveNumber);
+  find_cmd
+      ->add_option("--mode", find.mode,
+                   "power: double until out of memory; binsearch: then bisect (default power)")
+      ->check(CLI::IsMember({"power", "binsearch"}));
+  find_cmd->add_option("--initial", find.initial, "first batch size tried (default 1)")
+      ->check(CLI::PositiveNumber);
+  find_cmd->add_option("--steps", find.steps, "timed training steps per trial (default 3)")
+      ->check(CLI::Range(1, 1000));
+  find_cmd->add_option("--device", find.device,
+                       "auto, cpu, cuda or cuda:N (overrides the config's device)");
 
   SweepCliOptions sweep;
   auto* sweep_cmd = app.add_subcommand(
@@ -77,9 +111,14 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? kExitOk : kExitBadInput;
   }
 
+  // CLI11 2.1 has no std::optional options: an option counts as set when it was given.
+  if (price_opt->count() > 0) run.price_per_hour = price_per_hour;
+  if (budget_opt->count() > 0) find.budget_mb = budget_mb;
+
   try {
     if (*run_cmd) return cmd_run(run);
     if (*sweep_cmd) return cmd_sweep(sweep);
+    if (*find_cmd) return cmd_find_batch(find);
     if (*devices_cmd) return cmd_devices();
     if (*datasets_cmd) return cmd_datasets();
     if (*presets_cmd) return cmd_presets();

@@ -95,6 +95,7 @@ struct RunSummary {
   double final_val_accuracy = kNaN;
   double best_val_loss = kNaN;
   double best_val_accuracy = kNaN;
+  double b_simple = kNaN;  // the last gradient noise scale measured (noise_scale.enabled)
   // Set when a stop target was reached.
   std::optional<std::int64_t> steps_to_target;
   std::optional<std::int64_t> samples_to_target;

@@ -34,6 +34,8 @@ constexpr NameTable<LrScalingRule, 3> kLrRule{{{LrScalingRule::none, "none"},
 constexpr NameTable<TargetMetric, 3> kMetric{{{TargetMetric::val_accuracy, "val_accuracy"},
                                               {TargetMetric::val_loss, "val_loss"},
                                               {TargetMetric::train_loss, "train_loss"}}};
+constexpr NameTable<NoiseScaleMethod, 2> kNoiseMethod{
+    {{NoiseScaleMethod::micro, "micro"}, {NoiseScaleMethod::halves, "halves"}}};
 
 template <typename E, std::size_t N>
 std::string_view name_of(const NameTable<E, N>& table, E v) {
@@ -85,6 +87,9 @@ std::string_view to_string(LrScalingRule v) {
 std::string_view to_string(TargetMetric v) {
   return name_of(kMetric, v);
 }
+std::string_view to_string(NoiseScaleMethod v) {
+  return name_of(kNoiseMethod, v);
+}
 
 #define BATCHLAB_ENUM_TABLE(E, table)                     \
   template <>                                             \
@@ -105,6 +110,7 @@ BATCHLAB_ENUM_TABLE(Sampling, kSampling)
 BATCHLAB_ENUM_TABLE(ScheduleKind, kSchedule)
 BATCHLAB_ENUM_TABLE(LrScalingRule, kLrRule)
 BATCHLAB_ENUM_TABLE(TargetMetric, kMetric)
+BATCHLAB_ENUM_TABLE(NoiseScaleMethod, kNoiseMethod)
 #undef BATCHLAB_ENUM_TABLE
 
 const std::vector<std::string_view>& synthetic_dataset_kinds() {

@@ -1,5 +1,6 @@
 // defines: RunConfig and its parts (DatasetConfig, ModelConfig, OptimizerConfig, BatchConfig,
-//          StopConfig, EvalConfig), the enums they use, and their names as written in JSON.
+//          StopConfig, EvalConfig, NoiseScaleConfig), the enums they use, and their names as
+//          written in JSON.
 // Plain structs: the Trainer reads them and never reaches up into experiment/ (DESIGN §1).
 // JSON reading and writing, with validation, lives in experiment/config_io.
 #pragma once
@@ -21,6 +22,7 @@ enum class Sampling { reshuffle, fixed, replacement };
 enum class ScheduleKind { constant, steps, linear };
 enum class LrScalingRule { none, linear, sqrt };
 enum class TargetMetric { val_accuracy, val_loss, train_loss };
+enum class NoiseScaleMethod { micro, halves };
 
 struct DatasetConfig {
   // "fashion-mnist", "mnist", "idx", "csv", or a synthetic set: blobs, moons, circles, spirals,
@@ -100,6 +102,18 @@ struct EvalConfig {
   std::optional<std::int64_t> every_steps;
 };
 
+// Live gradient noise scale (DESIGN §3, McCandlish et al. 2018 appendix A). Off by default: a
+// disabled estimator costs the step loop nothing.
+struct NoiseScaleConfig {
+  bool enabled = false;
+  // micro: |G_small|² from the first micro-batch, |G_big|² from the accumulated batch (needs
+  // batch.accumulate ≥ 2). halves: without accumulation, a measured step's batch is processed as
+  // two halves (the update is unchanged) and the first half gives |G_small|².
+  NoiseScaleMethod method = NoiseScaleMethod::halves;
+  double ema = 0.95;       // smoothing of |G|² and tr(Σ), in [0, 1); 0: no smoothing
+  std::int64_t every = 1;  // measure every N-th step
+};
+
 struct RunConfig {
   std::string name;
   std::uint64_t seed = 1;
@@ -109,6 +123,7 @@ struct RunConfig {
   BatchConfig batch;
   StopConfig stop;
   EvalConfig eval;
+  NoiseScaleConfig noise_scale;
   std::string device = "auto";  // auto | cpu | cuda | cuda:N
   std::optional<double> memory_budget_mb;
   int threads = 0;  // CPU threads for the Eigen backend; 0: all cores
@@ -124,6 +139,7 @@ std::string_view to_string(Sampling v);
 std::string_view to_string(ScheduleKind v);
 std::string_view to_string(LrScalingRule v);
 std::string_view to_string(TargetMetric v);
+std::string_view to_string(NoiseScaleMethod v);
 
 template <typename E>
 std::optional<E> parse_enum(std::string_view text);

@@ -162,6 +162,11 @@ RunConfig read_run_config(const json_config::Fields& top) {
   const Fields e = top.object("eval");
   e.get("every_epochs", c.eval.every_epochs);
   e.get("every_steps", c.eval.every_steps);
+  const Fields n = top.object("noise_scale");
+  n.get("enabled", c.noise_scale.enabled);
+  n.get_enum("method", c.noise_scale.method);
+  n.get("ema", c.noise_scale.ema);
+  n.get("every", c.noise_scale.every);
   top.get("device", c.device);
   top.get("memory_budget_mb", c.memory_budget_mb);
   top.get("threads", c.threads);
@@ -223,6 +228,10 @@ nlohmann::json run_config_to_json(const RunConfig& c) {
                {"target", target}};
   j["eval"] = {{"every_epochs", nullable(c.eval.every_epochs)},
                {"every_steps", nullable(c.eval.every_steps)}};
+  j["noise_scale"] = {{"enabled", c.noise_scale.enabled},
+                      {"method", to_string(c.noise_scale.method)},
+                      {"ema", c.noise_scale.ema},
+                      {"every", c.noise_scale.every}};
   j["device"] = c.device;
   j["memory_budget_mb"] = nullable(c.memory_budget_mb);
   j["threads"] = c.threads;

@@ -150,6 +150,28 @@ void check_stop_and_eval(const Checker& c, const RunConfig& config) {
                                      " is a regression task (use val_loss)");
 }
 
+void check_noise_scale(const Checker& c, const RunConfig& config) {
+  const auto& n = config.noise_scale;
+  if (!(n.ema >= 0 && n.ema < 1)) c.fail("noise_scale.ema", "must be in [0, 1), got " + num(n.ema));
+  c.at_least("noise_scale.every", n.every, 1);
+  if (!n.enabled) return;
+  const auto& b = config.batch;
+  // Two batch sizes are measured within one batch, so a batch must hold at least two rows.
+  if (b.strategy == BatchStrategy::stochastic)
+    c.fail("noise_scale.enabled",
+           "the noise scale needs batches of at least 2 rows; the stochastic strategy uses 1");
+  if (b.strategy == BatchStrategy::mini && b.size < 2)
+    c.fail("noise_scale.enabled", "the noise scale needs batch.size of at least 2");
+  if (n.method == NoiseScaleMethod::micro && b.accumulate < 2)
+    c.fail("noise_scale.method",
+           "micro measures a micro-batch against its accumulated batch and needs "
+           "batch.accumulate of at least 2; use \"halves\" without accumulation");
+  if (n.method == NoiseScaleMethod::halves && b.accumulate > 1)
+    c.fail("noise_scale.method",
+           "with batch.accumulate " + std::to_string(b.accumulate) +
+               " use \"micro\": the micro-batches already give the two batch sizes");
+}
+
 }  // namespace
 
 void validate_run_config(const RunConfig& config, const std::string& source) {
@@ -158,6 +180,7 @@ void validate_run_config(const RunConfig& config, const std::string& source) {
   check_model_and_optimizer(c, config.model, config.optimizer);
   check_batch(c, config.batch);
   check_stop_and_eval(c, config);
+  check_noise_scale(c, config);
   const auto& device = config.device;
   if (device != "auto" && device != "cpu" && !is_cuda_device(device))
     c.fail("device", "unknown device \"" + device + "\"; expected auto, cpu, cuda or cuda:N");

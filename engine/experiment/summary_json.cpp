@@ -65,6 +65,7 @@ nlohmann::ordered_json summary_json(const RunSummary& s) {
   j["final_val_accuracy"] = finite_or_null(s.final_val_accuracy);
   j["best_val_loss"] = finite_or_null(s.best_val_loss);
   j["best_val_accuracy"] = finite_or_null(s.best_val_accuracy);
+  j["b_simple"] = finite_or_null(s.b_simple);
   write(j, "steps_to_target", s.steps_to_target);
   write(j, "samples_to_target", s.samples_to_target);
   write(j, "epochs_to_target", s.epochs_to_target);
@@ -95,6 +96,7 @@ RunSummary summary_from_json(const std::string& text) {
   read(j, "final_val_accuracy", s.final_val_accuracy);
   read(j, "best_val_loss", s.best_val_loss);
   read(j, "best_val_accuracy", s.best_val_accuracy);
+  read(j, "b_simple", s.b_simple);
   read(j, "steps_to_target", s.steps_to_target);
   read(j, "samples_to_target", s.samples_to_target);
   read(j, "epochs_to_target", s.epochs_to_target);

@@ -8,6 +8,7 @@
 #include "engine/core/errors.h"
 #include "engine/core/stopwatch.h"
 #include "engine/metrics/memory_model.h"
+#include "engine/metrics/noise_scale.h"
 #include "engine/train/sampler.h"
 #include "engine/train/schedule.h"
 
@@ -63,7 +64,29 @@ class TrainLoop {
   double last_loss_ = kNaN;
   RunSummary summary_;
   bool target_reached_ = false;
+  NoiseScaleEstimator noise_;
 };
+
+// How one step's batch of n rows is cut into forward/backward passes. With accumulation: k
+// micro-batches of ⌈n/k⌉. For a "halves" noise-scale measurement: ⌊n/2⌋ then the rest. The
+// first pass is the small batch whose gradient norm the noise scale needs.
+struct StepSplit {
+  std::int64_t first = 0;  // rows in the first pass
+  std::int64_t rest = 0;   // rows in each later pass (the last may be shorter)
+  bool measure = false;    // read |g|² after the first pass for the noise scale
+};
+
+StepSplit split_step(std::int64_t n, int k, const NoiseScaleConfig& ns, std::int64_t step) {
+  StepSplit s;
+  s.first = s.rest = k > 1 ? (n + k - 1) / k : n;
+  if (!ns.enabled || (ns.every > 1 && step % ns.every != 0)) return s;
+  if (ns.method == NoiseScaleMethod::halves && k == 1 && n >= 2) {
+    s.first = n / 2;
+    s.rest = n - s.first;
+  }
+  s.measure = s.first < n;  // a batch too short to split gives no second batch size
+  return s;
+}
 
 bool TrainLoop::target_met(double value) const {
   if (!cfg_.stop.target || !std::isfinite(value)) return false;
@@ -185,6 +208,7 @@ RunFinished TrainLoop::run() {
   max_rows_ = std::max<std::int64_t>(max_micro, 1);
 
   try {
+    noise_ = NoiseScaleEstimator(cfg_.noise_scale.ema);  // throws for an ema outside [0, 1)
     emit_started(spec, max_micro);
     backend_.prepare(spec, cfg_.optimizer, max_rows_, cfg_.seed);
   } catch (const OutOfMemoryError& e) {
@@ -219,21 +243,26 @@ RunFinished TrainLoop::run() {
       const std::int64_t b = batch_size_at(cfg_.batch, epoch_, train.rows);
       const double lr = lr_at(cfg_.optimizer, cfg_.batch.lr_scaling, b, epoch_);
       const std::int64_t n = sampler.next_batch(b, rows_buffer_);
-      const std::int64_t micro = (n + k - 1) / k;
+      const StepSplit split = split_step(n, k, cfg_.noise_scale, step_ + 1);
 
       double data_ms = 0.0;
       double loss = 0.0;
       int micro_batches = 0;
+      double small_norm2 = kNaN;
       backend_.zero_grad();
-      for (std::int64_t start = 0; start < n; start += micro) {
-        const std::int64_t m = std::min(micro, n - start);
+      for (std::int64_t start = 0; start < n;) {
+        const std::int64_t m = std::min(start == 0 ? split.first : split.rest, n - start);
         Stopwatch data_clock;
         backend_.stage_batch(train, std::span<const std::int64_t>(rows_buffer_.data() + start,
                                                                   static_cast<std::size_t>(m)));
         data_ms += data_clock.millis();
         const float scale = static_cast<float>(static_cast<double>(m) / static_cast<double>(n));
         loss += static_cast<double>(scale) * backend_.forward_backward(scale);
+        // The buffer holds scale · g_small: undo the scale to get the small batch's mean gradient.
+        if (start == 0 && split.measure)
+          small_norm2 = backend_.grad_norm2() / (static_cast<double>(scale) * scale);
         ++micro_batches;
+        start += m;
       }
       ++step_;
       if (!std::isfinite(loss)) {
@@ -246,6 +275,11 @@ RunFinished TrainLoop::run() {
                           ": lower optimizer.lr or use a smaller batch-size scaling rule");
       }
       const double gn2 = backend_.grad_norm2();
+      double b_simple = kNaN;
+      if (split.measure) {
+        b_simple = noise_.add(small_norm2, split.first, gn2, n);
+        if (std::isfinite(b_simple)) summary_.b_simple = b_simple;
+      }
       backend_.apply_update(lr);
 
       samples_ += n;
@@ -270,6 +304,7 @@ RunFinished TrainLoop::run() {
       s.wall_s = clock_.seconds();
       s.memory = backend_.memory().current();
       s.grad_norm2 = gn2;
+      s.b_simple = b_simple;
       rates_.push_back(static_cast<float>(s.samples_per_s));
       sink_.on_step(s);
 

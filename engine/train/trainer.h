@@ -3,6 +3,11 @@
 // Eval, Log and RunFinished to the sink (DESIGN §2). Pause and stop are polled between steps.
 // A NaN/Inf loss ends the run `diverged`; an OutOfMemoryError from the backend ends it
 // `out_of_memory`; any other exception ends it `failed`. Nothing here allocates per step.
+// Accumulation: a step's batch of B rows runs as k = batch.accumulate passes of ⌈B/k⌉ rows, each
+// with grad_scale = rows / B, so the update is the big batch's. With noise_scale enabled a
+// measured step reads |g|² after its first pass as well (the "halves" method splits an
+// unaccumulated batch in two for that), and StepEvent.b_simple / RunSummary.b_simple carry the
+// EMA-smoothed gradient noise scale (metrics/noise_scale.h). Only the Backend interface is used.
 #pragma once
 
 #include <cstdint>

@@ -70,7 +70,7 @@ class TestCli : public QObject {
   }
 
   void helpForEverySubcommand() {
-    for (const char* sub : {"run", "devices", "datasets", "presets", "runs", "export"}) {
+    for (const char* sub : {"run", "find-batch", "devices", "datasets", "presets", "runs", "export"}) {
       const Result r = cli({sub, "--help"});
       QVERIFY2(r.code == 0, qPrintable(sub));
       QVERIFY2(r.out.contains("Usage") || r.out.contains("usage"), qPrintable(r.out));

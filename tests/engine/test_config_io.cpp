@@ -67,6 +67,7 @@ class TestConfigIo : public QObject {
     c.device = "cuda:1";
     c.memory_budget_mb = 512.5;
     c.threads = 3;
+    c.noise_scale = {true, NoiseScaleMethod::micro, 0.8, 3};
 
     const json j = run_config_to_json(c);
     const RunConfig back = run_config_from_json(j, "roundtrip");
@@ -90,6 +91,9 @@ class TestConfigIo : public QObject {
     QCOMPARE(*back.eval.every_steps, std::int64_t{50});
     QCOMPARE(*back.memory_budget_mb, 512.5);
     QCOMPARE(back.threads, 3);
+    QCOMPARE(back.noise_scale.method, NoiseScaleMethod::micro);
+    QCOMPARE(back.noise_scale.ema, 0.8);
+    QCOMPARE(back.noise_scale.every, std::int64_t{3});
   }
 
   void defaultsWriteEveryKeyWithNulls() {
@@ -351,6 +355,10 @@ class TestConfigIo : public QObject {
                               << "device: unknown device \"cuda:x\"";
     QTest::newRow("dataset kind") << "dataset.kind=iris"
                                   << "dataset.kind: unknown dataset \"iris\"";
+    QTest::newRow("noise micro, k 1") << "noise_scale={\"enabled\": true, \"method\": \"micro\"}"
+                                      << "noise_scale.method: micro measures a micro-batch";
+    QTest::newRow("noise ema") << "noise_scale.ema=1"
+                               << "noise_scale.ema: must be in [0, 1), got 1";
     QTest::newRow("test split") << "dataset.validation=test"
                                 << "dataset.validation: \"test\" needs a dataset with a test split";
   }

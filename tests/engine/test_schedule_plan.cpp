@@ -1,0 +1,174 @@
+// planned_schedule: the batch size and LR a run will use, known before it starts, must be what
+// the Trainer then does step by step (schedules, LR rules, short epoch tails, drop_last,
+// max_steps), and stay small enough to plot.
+#include <QtTest>
+
+#include <cmath>
+
+#include "backend_test_data.h"
+#include "engine/train/schedule_plan.h"
+#include "engine/train/trainer.h"
+
+using namespace batchlab;
+
+namespace {
+
+struct Recorder : EventSink {
+  std::vector<StepEvent> steps;
+  void on_run_started(const RunStarted&) override {}
+  void on_step(const StepEvent& e) override { steps.push_back(e); }
+  void on_eval(const EvalEvent&) override {}
+  void on_run_finished(const RunFinished&) override {}
+};
+
+RunConfig base_config() {
+  RunConfig c;
+  c.seed = 4;
+  c.model.hidden = {8};
+  c.optimizer.lr = 0.01;
+  c.batch.size = 16;
+  c.stop.epochs = 6.0;
+  c.eval.every_epochs.reset();
+  c.threads = 1;
+  return c;
+}
+
+std::vector<StepEvent> live_steps(const RunConfig& c, std::int64_t rows) {
+  DatasetSplit data;
+  data.train = testdata::random_classification(rows, 3, 2, 1);
+  auto backend = make_cpu_backend(1, 0);
+  Recorder rec;
+  TrainerInputs in;
+  in.config = &c;
+  in.data = &data;
+  in.backend = backend.get();
+  in.sink = &rec;
+  const RunFinished f = train(in);
+  if (f.status != RunStatus::completed) qWarning("run ended %s", f.reason.c_str());
+  return rec.steps;
+}
+
+// Every live step agrees with the plan point that holds at it; every plan point is a live step.
+void expect_plan_matches(const RunConfig& c, std::int64_t rows) {
+  const auto plan = planned_schedule(c, rows);
+  const auto live = live_steps(c, rows);
+  QVERIFY(!plan.empty());
+  QCOMPARE(plan.front().step, std::int64_t{1});
+  QCOMPARE(plan.back().step, static_cast<std::int64_t>(live.size()));
+  std::size_t p = 0;
+  for (const StepEvent& s : live) {
+    while (p + 1 < plan.size() && plan[p + 1].step <= s.step) ++p;
+    const SchedulePoint& point = plan[p];
+    if (point.step == s.step) {
+      QCOMPARE(point.batch_size, s.batch_size);
+      QCOMPARE(point.lr, s.lr);
+      QVERIFY(std::fabs(point.epoch - s.epoch) < 1e-12);
+    } else {
+      QVERIFY2(point.batch_size == s.batch_size,
+               qPrintable(QString("step %1: planned batch %2, ran %3")
+                              .arg(s.step)
+                              .arg(point.batch_size)
+                              .arg(s.batch_size)));
+      QVERIFY(std::fabs(point.lr - s.lr) <= 1e-3 * point.lr + 1e-15);
+    }
+  }
+}
+
+}  // namespace
+
+class TestSchedulePlan : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void constantBatchListsEachEpochsShortTail() {
+    RunConfig c = base_config();
+    c.batch.size = 32;
+    c.stop.epochs = 2.0;
+    // 100 rows in batches of 32: 32, 32, 32, 4 each epoch.
+    const auto plan = planned_schedule(c, 100);
+    QCOMPARE(plan.size(), std::size_t{4});
+    QCOMPARE(plan[0].step, std::int64_t{1});
+    QCOMPARE(plan[0].batch_size, std::int64_t{32});
+    QCOMPARE(plan[0].epoch, 0.32);
+    QCOMPARE(plan[1].step, std::int64_t{4});
+    QCOMPARE(plan[1].batch_size, std::int64_t{4});
+    QCOMPARE(plan[1].epoch, 1.0);
+    QCOMPARE(plan[2].step, std::int64_t{5});
+    QCOMPARE(plan[2].batch_size, std::int64_t{32});
+    QCOMPARE(plan[3].step, std::int64_t{8});
+    QCOMPARE(plan[3].batch_size, std::int64_t{4});
+    QCOMPARE(plan[3].epoch, 2.0);
+    for (const auto& p : plan) QCOMPARE(p.lr, 0.01);
+    c.batch.drop_last = true;  // the tail is dropped: 3 steps an epoch, one point, then the last
+    const auto dropped = planned_schedule(c, 100);
+    QCOMPARE(dropped.size(), std::size_t{2});
+    QCOMPARE(dropped.back().step, std::int64_t{6});
+    QCOMPARE(dropped.back().batch_size, std::int64_t{32});
+  }
+
+  void batchIncreaseInsteadOfLrDecay() {
+    RunConfig c = base_config();
+    c.batch.schedule.kind = ScheduleKind::steps;
+    c.batch.schedule.epochs = {2, 4};
+    c.batch.schedule.factor = 2;
+    const auto plan = planned_schedule(c, 320);
+    // 20 steps of 16 for two epochs, 10 of 32, then 5 of 64 per epoch: 40 + 20 + 10 steps.
+    QCOMPARE(plan.back().step, std::int64_t{70});
+    QCOMPARE(plan.size(), std::size_t{4});
+    QCOMPARE(plan[1].step, std::int64_t{41});
+    QCOMPARE(plan[1].batch_size, std::int64_t{32});
+    QCOMPARE(plan[2].step, std::int64_t{61});
+    QCOMPARE(plan[2].batch_size, std::int64_t{64});
+    expect_plan_matches(c, 320);
+  }
+
+  void linearScalingWithWarmupMatchesTheTrainer() {
+    RunConfig c = base_config();
+    c.batch.size = 48;
+    c.batch.lr_scaling = {LrScalingRule::linear, 16, 2.0};
+    const auto plan = planned_schedule(c, 500);
+    // The lr climbs from 0.01 to 0.03 over two epochs, then holds.
+    QCOMPARE(plan.front().lr, 0.01);
+    QVERIFY(std::fabs(plan.back().lr - 0.03) < 1e-12);
+    QVERIFY(plan.size() > 10);  // the ramp is drawn, not a single jump
+    expect_plan_matches(c, 500);
+  }
+
+  void linearRampDropLastAndReplacementMatchTheTrainer() {
+    RunConfig c = base_config();
+    c.batch.schedule = {ScheduleKind::linear, {}, 2.0, 100, 4.0};
+    c.batch.drop_last = true;
+    c.batch.lr_scaling = {LrScalingRule::sqrt, 16, 0.0};
+    expect_plan_matches(c, 450);
+    c.batch.sampling = Sampling::replacement;
+    c.batch.drop_last = false;
+    expect_plan_matches(c, 450);
+  }
+
+  void stopCriteriaBoundThePlan() {
+    RunConfig c = base_config();
+    c.stop.max_steps = 25;  // before the six epochs (6 × 20 steps) end
+    QCOMPARE(planned_schedule(c, 320).back().step, std::int64_t{25});
+    // Only a time limit: planned to the last schedule change plus one epoch.
+    c.stop = {};
+    c.stop.epochs.reset();
+    c.stop.time_limit_s = 10.0;
+    c.batch.schedule.kind = ScheduleKind::steps;
+    c.batch.schedule.epochs = {2.5};
+    const auto plan = planned_schedule(c, 320);
+    QCOMPARE(plan.back().epoch, 4.0);  // ⌈2.5⌉ + 1
+    QVERIFY(planned_schedule(c, 0).empty());
+  }
+
+  void longRunsStaySmall() {
+    RunConfig c = base_config();
+    c.batch.strategy = BatchStrategy::stochastic;
+    c.stop.epochs = 20.0;
+    const auto plan = planned_schedule(c, 5000);  // 100000 steps, nothing changes
+    QCOMPARE(plan.size(), std::size_t{2});
+    QCOMPARE(plan.back().step, std::int64_t{100000});
+  }
+};
+
+QTEST_APPLESS_MAIN(TestSchedulePlan)
+#include "test_schedule_plan.moc"
