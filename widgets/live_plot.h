@@ -1,0 +1,82 @@
+// defines: LivePlot (the shared behaviour of the streaming plots)
+// A QCustomPlot with a row of controls above it. While it follows the data, every refresh()
+// fits both axes; once the user drags or zooms it keeps their view (and still re-decimates for
+// the range they look at), and a double-click returns to following. Hovering shows the exact
+// value nearest the cursor, read from the model rather than from the decimated display data.
+// Subclasses say what to draw for an x range (rebuild) and what lies under the cursor (nearest).
+#pragma once
+
+#include <optional>
+
+#include <QWidget>
+
+#include "qcustomplot.h"
+#include "widgets/decimate.h"
+#include "widgets/series_model.h"
+
+class QHBoxLayout;
+
+namespace batchlab {
+
+class LivePlot : public QWidget {
+  Q_OBJECT
+ public:
+  LivePlot(const SeriesModel& model, const QString& title, QWidget* parent = nullptr);
+
+  QCustomPlot* plot() const { return plot_; }
+  // Re-decimates from the model for the current view and queues one repaint.
+  void refresh();
+  // Follows the data again: what a double-click does.
+  void resetView();
+  bool followsData() const { return follow_; }
+  // The hover text for a point in plot-widget coordinates (empty when nothing is near) and
+  // moves the hover marker onto that point.
+  QString hoverAt(const QPoint& pos);
+  // Horizontal buckets handed to the decimator: one per pixel of the axis rect.
+  int buckets() const;
+
+ protected:
+  struct Hit {
+    double x = 0;
+    double y = 0;
+    QString text;
+  };
+  virtual void rebuild(const QCPRange& x_range, int buckets) = 0;
+  // The x range that holds every visible point; false when there is none.
+  virtual bool dataXRange(QCPRange& range) const = 0;
+  virtual std::optional<Hit> nearest(const QPointF& pixel) const = 0;
+  // Fits the value axis to what is drawn (a margin of 5 %, multiplicative on a log axis).
+  virtual void fitValueAxis();
+
+  const SeriesModel& model() const { return model_; }
+  QHBoxLayout* controls() const { return controls_; }
+  // Changes axes without it counting as the user's zoom.
+  template <typename F>
+  void programmatic(F&& change) {
+    const bool was = applying_;
+    applying_ = true;
+    change();
+    applying_ = was;
+  }
+  void resizeEvent(QResizeEvent* event) override;
+  bool eventFilter(QObject* watched, QEvent* event) override;
+
+ private:
+  void onUserRangeChanged();
+  void onMouseMove(QMouseEvent* event);
+
+  const SeriesModel& model_;
+  QCustomPlot* plot_ = nullptr;
+  QHBoxLayout* controls_ = nullptr;
+  QCPItemTracer* tracer_ = nullptr;
+  bool follow_ = true;
+  bool applying_ = false;
+};
+
+// Hands decimated points to a graph in one bulk call (already sorted by x).
+void set_graph_data(QCPGraph* graph, const DecimatedSeries& points);
+
+// Index of the element of ascending `xs` nearest to `key` whose `ys` value is finite; -1: none.
+long nearest_finite_index(const std::vector<double>& xs, const std::vector<double>& ys, double key);
+
+}  // namespace batchlab

@@ -1,0 +1,32 @@
+// defines: ThroughputPlot (samples/s per step and its moving average, per run)
+#pragma once
+
+#include <map>
+
+#include "widgets/live_plot.h"
+
+namespace batchlab {
+
+class ThroughputPlot final : public LivePlot {
+  Q_OBJECT
+ public:
+  explicit ThroughputPlot(const SeriesModel& model, QWidget* parent = nullptr);
+
+  QCPGraph* rawGraph(std::int64_t run_id) const;
+  QCPGraph* averageGraph(std::int64_t run_id) const;
+
+ protected:
+  void rebuild(const QCPRange& x_range, int buckets) override;
+  bool dataXRange(QCPRange& range) const override;
+  std::optional<Hit> nearest(const QPointF& pixel) const override;
+
+ private:
+  struct RunGraphs {
+    QCPGraph* raw = nullptr;
+    QCPGraph* avg = nullptr;
+  };
+  std::map<std::int64_t, RunGraphs> graphs_;
+  DecimatedSeries scratch_;
+};
+
+}  // namespace batchlab
