@@ -1,2 +1,69 @@
-// batchlab-cli: placeholder until the subcommands land.
-int main() { return 0; }
+// batchlab-cli: the headless face of the engine (DESIGN §6). Every error is one line on stderr.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+
+#include "commands.h"
+
+using namespace batchlab::cli;
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "BatchLab — batch-size experiments from the command line.\n"
+      "Runs the same engine as the batchlab workbench, without a screen."};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("batchlab-cli ") + BATCHLAB_VERSION);
+
+  RunOptions run;
+  auto* run_cmd =
+      app.add_subcommand("run", "Train one run from a preset name or a config JSON file");
+  run_cmd
+      ->add_option("config", run.config,
+                   "preset name (see `batchlab-cli presets`) or path to a config JSON")
+      ->required();
+  run_cmd->add_option("--set", run.sets,
+                      "override a config key: --set batch.size=512 (repeatable)");
+  run_cmd->add_option(
+      "--db", run.db,
+      "run store (SQLite); default $BATCHLAB_DB or ~/.local/share/batchlab/runs.sqlite");
+  run_cmd->add_option("--jsonl", run.jsonl,
+                      "write every event as one JSON line to PATH, or - for stdout");
+  run_cmd->add_option("--device", run.device,
+                      "auto, cpu, cuda or cuda:N (overrides the config's device)");
+  run_cmd->add_flag("--no-store", run.no_store, "do not record the run in the store");
+
+  auto* devices_cmd = app.add_subcommand("devices", "List the devices this build can train on");
+  auto* datasets_cmd = app.add_subcommand("datasets", "List the datasets a config can name");
+  auto* presets_cmd = app.add_subcommand("presets", "List the bundled experiment presets");
+  std::string runs_db;
+  auto* runs_cmd = app.add_subcommand("runs", "List the runs in the store");
+  runs_cmd->add_option("--db", runs_db, "run store; default as for `run`");
+
+  ExportOptions ex;
+  auto* export_cmd =
+      app.add_subcommand("export", "Export stored runs as CSV (steps) or JSON (everything)");
+  export_cmd->add_option("--db", ex.db, "run store; default as for `run`");
+  export_cmd->add_option("--runs", ex.runs, "run ids, comma separated: --runs 3,4,7")->required();
+  export_cmd->add_option("--format", ex.format, "csv or json")
+      ->check(CLI::IsMember({"csv", "json"}));
+  export_cmd->add_option("-o,--output", ex.out, "output file")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? kExitOk : kExitBadInput;
+  }
+
+  try {
+    if (*run_cmd) return cmd_run(run);
+    if (*devices_cmd) return cmd_devices();
+    if (*datasets_cmd) return cmd_datasets();
+    if (*presets_cmd) return cmd_presets();
+    if (*runs_cmd) return cmd_runs(runs_db);
+    if (*export_cmd) return cmd_export(ex);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "batchlab-cli: %s\n", e.what());
+    return kExitBadInput;
+  }
+  return kExitBadInput;
+}

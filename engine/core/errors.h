@@ -39,10 +39,7 @@ class OutOfMemoryError : public Error {
  public:
   OutOfMemoryError(const std::string& message, std::int64_t requested_bytes,
                    std::int64_t in_use_bytes, std::int64_t limit_bytes)
-      : Error(message),
-        requested(requested_bytes),
-        in_use(in_use_bytes),
-        limit(limit_bytes) {}
+      : Error(message), requested(requested_bytes), in_use(in_use_bytes), limit(limit_bytes) {}
   std::int64_t requested;
   std::int64_t in_use;
   std::int64_t limit;  // budget or device total; 0 when unknown

@@ -40,9 +40,9 @@ struct RunStarted {
   std::int64_t train_rows = 0;
   std::int64_t val_rows = 0;
   std::int64_t parameters = 0;
-  std::int64_t steps_per_epoch = 0;  // at the starting batch size
-  std::int64_t planned_steps = 0;    // 0: unknown (time or target stop only)
-  MemoryBytes predicted{};           // the memory model for the largest micro-batch
+  std::int64_t steps_per_epoch = 0;     // at the starting batch size
+  std::int64_t planned_steps = 0;       // 0: unknown (time or target stop only)
+  MemoryBytes predicted{};              // the memory model for the largest micro-batch
   std::int64_t device_total_bytes = 0;  // 0: unknown
 };
 
@@ -100,7 +100,7 @@ struct RunSummary {
   std::optional<std::int64_t> samples_to_target;
   std::optional<double> epochs_to_target;
   std::optional<double> time_to_target_s;
-  std::optional<std::int64_t> diverged_step;  // diverged: the step whose loss was NaN/Inf
+  std::optional<std::int64_t> diverged_step;        // diverged: the step whose loss was NaN/Inf
   std::optional<std::int64_t> oom_requested_bytes;  // out_of_memory: the allocation refused
 };
 

@@ -33,13 +33,13 @@ class Rng {
   double uniform() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
   double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
 
-  // Uniform integer in [0, n), unbiased (Lemire's multiply-and-reject).
+  // Uniform integer in [0, n), unbiased: reject the few draws below 2^64 mod n.
   std::uint64_t below(std::uint64_t n) {
     if (n == 0) return 0;
+    const std::uint64_t threshold = (0 - n) % n;
     for (;;) {
-      const unsigned __int128 m = static_cast<unsigned __int128>(next_u64()) * n;
-      const auto low = static_cast<std::uint64_t>(m);
-      if (low >= n || low >= (-n) % n) return static_cast<std::uint64_t>(m >> 64);
+      const std::uint64_t r = next_u64();
+      if (r >= threshold) return r % n;
     }
   }
 

@@ -10,15 +10,15 @@ namespace {
 template <typename E, std::size_t N>
 using NameTable = std::array<std::pair<E, std::string_view>, N>;
 
-constexpr NameTable<Task, 2> kTask{{{Task::classification, "classification"},
-                                    {Task::regression, "regression"}}};
+constexpr NameTable<Task, 2> kTask{
+    {{Task::classification, "classification"}, {Task::regression, "regression"}}};
 constexpr NameTable<Activation, 4> kActivation{{{Activation::relu, "relu"},
                                                 {Activation::tanh, "tanh"},
                                                 {Activation::sigmoid, "sigmoid"},
                                                 {Activation::gelu, "gelu"}}};
 constexpr NameTable<Init, 2> kInit{{{Init::he, "he"}, {Init::xavier, "xavier"}}};
-constexpr NameTable<OptimizerKind, 2> kOptimizer{{{OptimizerKind::sgd, "sgd"},
-                                                  {OptimizerKind::adam, "adam"}}};
+constexpr NameTable<OptimizerKind, 2> kOptimizer{
+    {{OptimizerKind::sgd, "sgd"}, {OptimizerKind::adam, "adam"}}};
 constexpr NameTable<BatchStrategy, 3> kStrategy{{{BatchStrategy::full, "full"},
                                                  {BatchStrategy::mini, "mini"},
                                                  {BatchStrategy::stochastic, "stochastic"}}};
@@ -58,24 +58,42 @@ std::vector<std::string_view> names_in(const NameTable<E, N>& table) {
 
 }  // namespace
 
-std::string_view to_string(Task v) { return name_of(kTask, v); }
-std::string_view to_string(Activation v) { return name_of(kActivation, v); }
-std::string_view to_string(Init v) { return name_of(kInit, v); }
-std::string_view to_string(OptimizerKind v) { return name_of(kOptimizer, v); }
-std::string_view to_string(BatchStrategy v) { return name_of(kStrategy, v); }
-std::string_view to_string(Sampling v) { return name_of(kSampling, v); }
-std::string_view to_string(ScheduleKind v) { return name_of(kSchedule, v); }
-std::string_view to_string(LrScalingRule v) { return name_of(kLrRule, v); }
-std::string_view to_string(TargetMetric v) { return name_of(kMetric, v); }
+std::string_view to_string(Task v) {
+  return name_of(kTask, v);
+}
+std::string_view to_string(Activation v) {
+  return name_of(kActivation, v);
+}
+std::string_view to_string(Init v) {
+  return name_of(kInit, v);
+}
+std::string_view to_string(OptimizerKind v) {
+  return name_of(kOptimizer, v);
+}
+std::string_view to_string(BatchStrategy v) {
+  return name_of(kStrategy, v);
+}
+std::string_view to_string(Sampling v) {
+  return name_of(kSampling, v);
+}
+std::string_view to_string(ScheduleKind v) {
+  return name_of(kSchedule, v);
+}
+std::string_view to_string(LrScalingRule v) {
+  return name_of(kLrRule, v);
+}
+std::string_view to_string(TargetMetric v) {
+  return name_of(kMetric, v);
+}
 
-#define BATCHLAB_ENUM_TABLE(E, table)                                              \
-  template <>                                                                      \
-  std::optional<E> parse_enum<E>(std::string_view text) {                          \
-    return find_in(table, text);                                                   \
-  }                                                                                \
-  template <>                                                                      \
-  std::vector<std::string_view> enum_names<E>() {                                  \
-    return names_in(table);                                                        \
+#define BATCHLAB_ENUM_TABLE(E, table)                     \
+  template <>                                             \
+  std::optional<E> parse_enum<E>(std::string_view text) { \
+    return find_in(table, text);                          \
+  }                                                       \
+  template <>                                             \
+  std::vector<std::string_view> enum_names<E>() {         \
+    return names_in(table);                               \
   }
 
 BATCHLAB_ENUM_TABLE(Task, kTask)
@@ -90,8 +108,8 @@ BATCHLAB_ENUM_TABLE(TargetMetric, kMetric)
 #undef BATCHLAB_ENUM_TABLE
 
 const std::vector<std::string_view>& synthetic_dataset_kinds() {
-  static const std::vector<std::string_view> kinds = {
-      "blobs", "moons", "circles", "spirals", "xor", "checkerboard", "linear", "sine"};
+  static const std::vector<std::string_view> kinds = {"blobs", "moons",        "circles", "spirals",
+                                                      "xor",   "checkerboard", "linear",  "sine"};
   return kinds;
 }
 

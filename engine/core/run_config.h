@@ -26,8 +26,8 @@ struct DatasetConfig {
   // "fashion-mnist", "mnist", "idx", "csv", or a synthetic set: blobs, moons, circles, spirals,
   // xor, checkerboard, linear, sine.
   std::string kind = "spirals";
-  std::string path;            // IDX folder or CSV file; fashion-mnist defaults to Debian's
-  std::int64_t train_limit = 0;  // 0: every training row
+  std::string path;                    // IDX folder or CSV file; fashion-mnist defaults to Debian's
+  std::int64_t train_limit = 0;        // 0: every training row
   bool validation_test_split = false;  // true: the dataset's own test split ("test")
   double validation_fraction = 0.2;    // used when validation_test_split is false
   bool standardize = true;
@@ -37,7 +37,7 @@ struct DatasetConfig {
   int classes = 2;
   int features = 2;  // blobs and linear only; the others are 2-D
   // CSV.
-  std::string target;       // column name or 0-based index as text; empty: last column
+  std::string target;         // column name or 0-based index as text; empty: last column
   std::string task = "auto";  // auto | classification | regression
 };
 
@@ -63,7 +63,7 @@ struct BatchScheduleConfig {
   ScheduleKind kind = ScheduleKind::constant;
   std::vector<double> epochs;  // steps: the epochs at which B is multiplied by factor
   double factor = 2.0;
-  std::int64_t to_size = 0;    // linear: B ramps from batch.size to to_size over ramp_epochs
+  std::int64_t to_size = 0;  // linear: B ramps from batch.size to to_size over ramp_epochs
   double ramp_epochs = 0.0;
 };
 

@@ -2,7 +2,8 @@
 // A header row, comma separated, RFC 4180 quoting. The target column is chosen by name or
 // 0-based index (empty: the last column). task "auto" means classification when every target
 // value is an integer-like token or non-numeric label, regression otherwise; class labels are
-// mapped to ids in order of first appearance and kept as class_names.
+// mapped to ids in order of first appearance (whole-number labels in numeric order, so "0".."9"
+// keep their ids) and kept as class_names. Empty, NA, N/A, NaN, null and ? are missing values.
 // Throws DataError "<file>:<line>: <reason>" for ragged rows, missing values or non-numeric
 // features.
 #pragma once

@@ -1,0 +1,41 @@
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+
+#include "commands.h"
+#include "engine/core/errors.h"
+#include "engine/experiment/exporter.h"
+#include "engine/experiment/run_store.h"
+
+namespace batchlab::cli {
+
+int cmd_export(const ExportOptions& o) {
+  std::vector<std::int64_t> ids;
+  std::stringstream list(o.runs);
+  for (std::string item; std::getline(list, item, ',');) {
+    try {
+      std::size_t used = 0;
+      ids.push_back(std::stoll(item, &used));
+      if (used != item.size()) throw std::invalid_argument(item);
+    } catch (const std::exception&) {
+      std::fprintf(stderr,
+                   "batchlab-cli: --runs: \"%s\" is not a run id (expected e.g. --runs 3,4,7)\n",
+                   item.c_str());
+      return kExitBadInput;
+    }
+  }
+  const std::string path = store_path_or_default(o.db);
+  if (!std::filesystem::exists(path)) {
+    std::fprintf(stderr, "batchlab-cli: %s: no such run store\n", path.c_str());
+    return kExitBadInput;
+  }
+  RunStore store(path);
+  if (o.format == "json")
+    export_runs_json(store, ids, o.out);
+  else
+    export_runs_csv(store, ids, o.out);
+  std::printf("wrote %s (%zu run%s)\n", o.out.c_str(), ids.size(), ids.size() == 1 ? "" : "s");
+  return kExitOk;
+}
+
+}  // namespace batchlab::cli

@@ -1,0 +1,83 @@
+// devices, datasets, presets, runs: the listing subcommands.
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "engine/core/format.h"
+#include "engine/data/load_dataset.h"
+#include "engine/experiment/config_io.h"
+#include "engine/experiment/environment.h"
+#include "engine/experiment/run_store.h"
+
+namespace batchlab::cli {
+
+int cmd_devices() {
+  const MachineInfo m = machine_info();
+  std::printf("cpu     %s, %d threads (Eigen %s)\n", m.cpu_model.c_str(), m.cpu_cores,
+              m.eigen_version.c_str());
+  if (m.cuda_built)
+    std::printf(
+        "cuda    unusable: this build was compiled with nvcc but the CUDA backend is not "
+        "implemented yet\n");
+  else
+    std::printf("cuda    unusable: built without CUDA (nvcc was not found at configure time)\n");
+  return kExitOk;
+}
+
+int cmd_datasets() {
+  std::printf("%-14s %s\n", "kind", "what it is");
+  const char* synthetic[][2] = {
+      {"blobs", "Gaussian clusters, `classes` of them in `features` dimensions"},
+      {"moons", "two interleaving half circles (2-D, 2 classes)"},
+      {"circles", "a circle inside a ring (2-D, 2 classes)"},
+      {"spirals", "interleaved spiral arms, `classes` of them (2-D)"},
+      {"xor", "four quadrants, opposite ones alike (2-D, 2 classes)"},
+      {"checkerboard", "a 4×4 board of alternating squares (2-D, 2 classes)"},
+      {"linear", "regression y = w·x + ε, Gaussian noise of σ = `noise`"},
+      {"sine", "regression y = sin(3x) + ε"},
+  };
+  for (const auto& s : synthetic) std::printf("%-14s %s (synthetic, seeded)\n", s[0], s[1]);
+  const bool fmnist =
+      std::filesystem::exists(std::string(kFashionMnistDir) + "/train-images-idx3-ubyte.gz");
+  std::printf("%-14s 70,000 28×28 clothing images, 10 classes: %s\n", "fashion-mnist",
+              fmnist
+                  ? (std::string("found in ") + kFashionMnistDir).c_str()
+                  : "not installed (apt-get install dataset-fashion-mnist, or set dataset.path)");
+  std::printf("%-14s MNIST-format IDX files (raw or .gz) in dataset.path\n", "mnist, idx");
+  std::printf("%-14s any CSV with a header; dataset.target names the target column\n", "csv");
+  return kExitOk;
+}
+
+int cmd_presets() {
+  for (const auto& p : list_presets()) {
+    std::printf("%-28s %s\n", p.name.c_str(), p.description.c_str());
+  }
+  return kExitOk;
+}
+
+int cmd_runs(const std::string& db) {
+  const std::string path = store_path_or_default(db);
+  if (!std::filesystem::exists(path)) {
+    std::printf("no runs yet: %s does not exist\n", path.c_str());
+    return kExitOk;
+  }
+  RunStore store(path);
+  const auto runs = store.list_runs();
+  std::printf("%5s  %-24s %-15s %-20s %8s %10s %9s\n", "id", "name", "status", "created", "steps",
+              "samples/s", "val acc");
+  for (const auto& r : runs) {
+    const RunSummary s = summary_from_json(r.summary_json);
+    std::printf("%5lld  %-24.24s %-15s %-20.20s %8lld %10s %9s\n", static_cast<long long>(r.id),
+                r.name.c_str(), std::string(to_string(r.status)).c_str(), r.created.c_str(),
+                static_cast<long long>(s.steps), format_rate(s.samples_per_s_median).c_str(),
+                format_number(s.final_val_accuracy, 3).c_str());
+  }
+  std::printf("%zu run%s in %s\n", runs.size(), runs.size() == 1 ? "" : "s", path.c_str());
+  return kExitOk;
+}
+
+}  // namespace batchlab::cli

@@ -1,0 +1,43 @@
+// defines: the batchlab-cli subcommands (DESIGN §6) and their options
+// Exit codes: 0 the run completed, reached its target or was stopped; 1 the run failed; 2 bad
+// input (config, data, arguments: nothing was stored); 3 the run diverged or ran out of memory
+// (a result, stored as such).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace batchlab::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitBadInput = 2;
+inline constexpr int kExitResult = 3;
+
+struct RunOptions {
+  std::string config;  // preset name or path
+  std::vector<std::string> sets;
+  std::string db;
+  std::string jsonl;  // "", a path, or "-" for stdout
+  std::string device;
+  bool no_store = false;
+};
+int cmd_run(const RunOptions& o);
+
+int cmd_devices();
+int cmd_datasets();
+int cmd_presets();
+int cmd_runs(const std::string& db);
+
+struct ExportOptions {
+  std::string db;
+  std::string runs;  // "1,2,5"
+  std::string format = "csv";
+  std::string out;
+};
+int cmd_export(const ExportOptions& o);
+
+// The store path --db names, else the default (BATCHLAB_DB, XDG_DATA_HOME, ~/.local/share).
+std::string store_path_or_default(const std::string& db);
+
+}  // namespace batchlab::cli

@@ -1,0 +1,43 @@
+// defines: ProgressLine (the one-line live display on a terminal), interrupt handling
+// Redraws at most ten times a second on stderr with \r, and only when stderr is a terminal, so
+// logs and pipes get no control characters. The line is erased when the run finishes.
+// Ctrl-C asks the run to stop (stored as `stopped`) instead of killing the process.
+#pragma once
+
+#include <cstdio>
+
+#include "engine/core/event_sink.h"
+#include "engine/core/run_control.h"
+#include "engine/core/stopwatch.h"
+
+namespace batchlab::cli {
+
+// Routes SIGINT/SIGTERM to `control` (through a flag polled by ProgressLine on every step).
+void install_interrupt_handler();
+bool interrupt_requested();
+
+class ProgressLine final : public EventSink {
+ public:
+  ProgressLine(RunControl& control, bool enabled);
+  void on_run_started(const RunStarted& e) override;
+  void on_step(const StepEvent& e) override;
+  void on_eval(const EvalEvent& e) override;
+  void on_log(const LogEvent& e) override;
+  void on_run_finished(const RunFinished& e) override;
+
+ private:
+  void draw(const StepEvent& e);
+  void clear();
+
+  RunControl& control_;
+  bool enabled_;
+  bool drawn_ = false;
+  Stopwatch since_draw_;
+  double epochs_ = 0.0;
+  std::int64_t planned_steps_ = 0;
+  double last_val_accuracy_ = kNaN;
+  double ema_rate_ = 0.0;
+  int rate_count_ = 0;
+};
+
+}  // namespace batchlab::cli

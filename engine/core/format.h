@@ -1,0 +1,15 @@
+// defines: format_bytes, format_rate, format_duration, format_number
+// Human-readable numbers shared by the CLI, the GUI and reports, so all three say the same.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace batchlab {
+
+std::string format_bytes(std::int64_t bytes);                  // "3.2 MiB"
+std::string format_rate(double per_second);                    // "45.2k"
+std::string format_duration(double seconds);                   // "0:12", "1:02:03", "850 ms"
+std::string format_number(double value, int significant = 4);  // "0.8532", "1.2e-05", "–" for NaN
+
+}  // namespace batchlab

@@ -1,0 +1,24 @@
+// defines: MachineInfo, machine_info (CPU model, cores, host, OS, build) for the store and reports
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace batchlab {
+
+struct MachineInfo {
+  std::string host;
+  std::string cpu_model;
+  int cpu_cores = 0;
+  std::string os;
+  std::string compiler;
+  std::string batchlab_version;
+  std::string eigen_version;
+  bool cuda_built = false;
+};
+
+MachineInfo machine_info();
+nlohmann::json to_json(const MachineInfo& m);
+
+}  // namespace batchlab

@@ -1,0 +1,313 @@
+#include "engine/train/trainer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <vector>
+
+#include "engine/core/errors.h"
+#include "engine/core/stopwatch.h"
+#include "engine/metrics/memory_model.h"
+#include "engine/train/sampler.h"
+#include "engine/train/schedule.h"
+
+namespace batchlab {
+
+MlpSpec mlp_spec_for(const RunConfig& config, const Dataset& train) {
+  MlpSpec spec;
+  spec.inputs = train.features;
+  for (int w : config.model.hidden) spec.hidden.push_back(w);
+  spec.outputs = train.outputs;
+  spec.activation = config.model.activation;
+  spec.init = config.model.init;
+  spec.task = train.task;
+  return spec;
+}
+
+namespace {
+
+// Everything the loop needs to know about when to stop, evaluate and what it has seen so far.
+class TrainLoop {
+ public:
+  explicit TrainLoop(const TrainerInputs& in)
+      : in_(in), cfg_(*in.config), data_(*in.data), backend_(*in.backend), sink_(*in.sink) {}
+
+  RunFinished run();
+
+ private:
+  void emit_started(const MlpSpec& spec, std::int64_t max_micro);
+  // Evaluates on the validation split; returns false when a target was reached.
+  void evaluate();
+  bool target_met(double value) const;
+  void record_target();
+  RunFinished finish(RunStatus status, std::string reason);
+  double epochs_limit() const {
+    return cfg_.stop.epochs ? *cfg_.stop.epochs : std::numeric_limits<double>::infinity();
+  }
+
+  const TrainerInputs& in_;
+  const RunConfig& cfg_;
+  const DatasetSplit& data_;
+  Backend& backend_;
+  EventSink& sink_;
+
+  Stopwatch clock_;
+  std::int64_t step_ = 0;
+  std::int64_t samples_ = 0;
+  double epoch_ = 0.0;
+  std::int64_t max_rows_ = 1;
+  std::vector<std::int64_t> rows_buffer_;  // batch indices, sized once
+  std::vector<float> rates_;               // samples/s per step, for the median
+  double loss_since_eval_ = 0.0;
+  std::int64_t steps_since_eval_ = 0;
+  double last_loss_ = kNaN;
+  RunSummary summary_;
+  bool target_reached_ = false;
+};
+
+bool TrainLoop::target_met(double value) const {
+  if (!cfg_.stop.target || !std::isfinite(value)) return false;
+  return cfg_.stop.target->metric == TargetMetric::val_accuracy ? value >= cfg_.stop.target->value
+                                                                : value <= cfg_.stop.target->value;
+}
+
+void TrainLoop::record_target() {
+  target_reached_ = true;
+  summary_.steps_to_target = step_;
+  summary_.samples_to_target = samples_;
+  summary_.epochs_to_target = epoch_;
+  summary_.time_to_target_s = clock_.seconds();
+}
+
+void TrainLoop::evaluate() {
+  EvalEvent e;
+  e.run_id = in_.run_id;
+  e.step = step_;
+  e.epoch = epoch_;
+  e.train_loss = steps_since_eval_ > 0 ? loss_since_eval_ / static_cast<double>(steps_since_eval_)
+                                       : last_loss_;
+  loss_since_eval_ = 0.0;
+  steps_since_eval_ = 0;
+
+  const Dataset& val = data_.val;
+  if (val.rows > 0) {
+    EvalTotals total;
+    for (std::int64_t start = 0; start < val.rows; start += max_rows_) {
+      const std::int64_t n = std::min(max_rows_, val.rows - start);
+      std::iota(rows_buffer_.begin(), rows_buffer_.begin() + n, start);
+      backend_.stage_batch(
+          val, std::span<const std::int64_t>(rows_buffer_.data(), static_cast<std::size_t>(n)));
+      const EvalTotals part = backend_.evaluate_staged();
+      total.loss_sum += part.loss_sum;
+      total.correct += part.correct;
+      total.rows += part.rows;
+    }
+    e.val_loss = total.loss_sum / static_cast<double>(total.rows);
+    if (val.task == Task::classification)
+      e.val_accuracy = static_cast<double>(total.correct) / static_cast<double>(total.rows);
+  }
+  e.wall_s = clock_.seconds();
+
+  summary_.final_val_loss = e.val_loss;
+  summary_.final_val_accuracy = e.val_accuracy;
+  if (std::isfinite(e.val_loss) && !(summary_.best_val_loss <= e.val_loss))
+    summary_.best_val_loss = e.val_loss;
+  if (std::isfinite(e.val_accuracy) && !(summary_.best_val_accuracy >= e.val_accuracy))
+    summary_.best_val_accuracy = e.val_accuracy;
+  sink_.on_eval(e);
+
+  if (cfg_.stop.target && !target_reached_) {
+    const TargetMetric m = cfg_.stop.target->metric;
+    const double v = m == TargetMetric::val_accuracy ? e.val_accuracy
+                     : m == TargetMetric::val_loss   ? e.val_loss
+                                                     : e.train_loss;
+    if (target_met(v)) record_target();
+  }
+}
+
+void TrainLoop::emit_started(const MlpSpec& spec, std::int64_t max_micro) {
+  RunStarted s;
+  s.run_id = in_.run_id;
+  s.name = cfg_.name;
+  s.config = cfg_;
+  s.device = backend_.device_name();
+  s.dataset_name = data_.train.name;
+  s.task = data_.train.task;
+  s.train_rows = data_.train.rows;
+  s.val_rows = data_.val.rows;
+  s.parameters = mlp_parameter_count(spec);
+  const std::int64_t b0 = batch_size_at(cfg_.batch, 0.0, data_.train.rows);
+  s.steps_per_epoch = Sampler::batches_per_epoch(data_.train.rows, b0, cfg_.batch.drop_last);
+  if (cfg_.stop.epochs && cfg_.batch.schedule.kind == ScheduleKind::constant)
+    s.planned_steps = static_cast<std::int64_t>(
+        std::ceil(*cfg_.stop.epochs * static_cast<double>(s.steps_per_epoch) - 1e-9));
+  if (cfg_.stop.max_steps)
+    s.planned_steps = s.planned_steps > 0 ? std::min(s.planned_steps, *cfg_.stop.max_steps)
+                                          : *cfg_.stop.max_steps;
+  s.predicted = predict_mlp_memory(spec, cfg_.optimizer, max_micro);
+  s.device_total_bytes = backend_.device_total_bytes();
+  if (s.planned_steps > 0)
+    rates_.reserve(static_cast<std::size_t>(std::min<std::int64_t>(s.planned_steps, 50'000'000)));
+  sink_.on_run_started(s);
+}
+
+RunFinished TrainLoop::finish(RunStatus status, std::string reason) {
+  summary_.steps = step_;
+  summary_.samples = samples_;
+  summary_.epochs = epoch_;
+  summary_.time_s = clock_.seconds();
+  summary_.final_train_loss = last_loss_;
+  summary_.peak_memory_bytes = backend_.memory().peak();
+  // The first step pays for cold caches and thread start-up: leave it out of the median.
+  if (rates_.size() > 1) {
+    std::vector<float> r(rates_.begin() + 1, rates_.end());
+    std::nth_element(r.begin(), r.begin() + static_cast<std::ptrdiff_t>(r.size() / 2), r.end());
+    summary_.samples_per_s_median = r[r.size() / 2];
+  } else if (rates_.size() == 1) {
+    summary_.samples_per_s_median = rates_[0];
+  }
+  RunFinished f;
+  f.run_id = in_.run_id;
+  f.status = status;
+  f.reason = std::move(reason);
+  f.summary = summary_;
+  sink_.on_run_finished(f);
+  return f;
+}
+
+RunFinished TrainLoop::run() {
+  const Dataset& train = data_.train;
+  const MlpSpec spec = mlp_spec_for(cfg_, train);
+  const int k = std::max(1, cfg_.batch.accumulate);
+  const std::int64_t max_batch = max_batch_size(cfg_.batch, epochs_limit(), train.rows);
+  const std::int64_t max_micro = (max_batch + k - 1) / k;
+  // Evaluation reuses the training buffers in chunks of the same size.
+  max_rows_ = std::max<std::int64_t>(max_micro, 1);
+
+  try {
+    emit_started(spec, max_micro);
+    backend_.prepare(spec, cfg_.optimizer, max_rows_, cfg_.seed);
+  } catch (const OutOfMemoryError& e) {
+    summary_.oom_requested_bytes = e.requested;
+    return finish(RunStatus::out_of_memory, e.what());
+  } catch (const std::exception& e) {
+    return finish(RunStatus::failed, e.what());
+  }
+  rows_buffer_.assign(static_cast<std::size_t>(std::max(max_batch, max_rows_)), 0);
+
+  Sampler sampler(train.rows, cfg_.batch.sampling, cfg_.batch.drop_last, cfg_.seed);
+  const double epochs_stop = epochs_limit();
+  const auto& ev = cfg_.eval;
+  double next_eval_epoch =
+      ev.every_epochs ? *ev.every_epochs : std::numeric_limits<double>::infinity();
+  clock_.restart();
+
+  try {
+    for (;;) {
+      if (in_.control) {
+        if (in_.control->paused()) in_.control->wait_while_paused();
+        if (in_.control->stop_requested()) {
+          if (steps_since_eval_ > 0) evaluate();
+          return finish(RunStatus::stopped, "stopped by the user at step " + std::to_string(step_));
+        }
+      }
+      if (epoch_ + 1e-9 >= epochs_stop) break;
+      if (cfg_.stop.max_steps && step_ >= *cfg_.stop.max_steps) break;
+      if (cfg_.stop.time_limit_s && clock_.seconds() >= *cfg_.stop.time_limit_s) break;
+
+      Stopwatch step_clock;
+      const std::int64_t b = batch_size_at(cfg_.batch, epoch_, train.rows);
+      const double lr = lr_at(cfg_.optimizer, cfg_.batch.lr_scaling, b, epoch_);
+      const std::int64_t n = sampler.next_batch(b, rows_buffer_);
+      const std::int64_t micro = (n + k - 1) / k;
+
+      double data_ms = 0.0;
+      double loss = 0.0;
+      int micro_batches = 0;
+      backend_.zero_grad();
+      for (std::int64_t start = 0; start < n; start += micro) {
+        const std::int64_t m = std::min(micro, n - start);
+        Stopwatch data_clock;
+        backend_.stage_batch(train, std::span<const std::int64_t>(rows_buffer_.data() + start,
+                                                                  static_cast<std::size_t>(m)));
+        data_ms += data_clock.millis();
+        const float scale = static_cast<float>(static_cast<double>(m) / static_cast<double>(n));
+        loss += static_cast<double>(scale) * backend_.forward_backward(scale);
+        ++micro_batches;
+      }
+      ++step_;
+      if (!std::isfinite(loss)) {
+        summary_.diverged_step = step_;
+        last_loss_ = loss;
+        return finish(RunStatus::diverged,
+                      "the training loss became " +
+                          std::string(std::isnan(loss) ? "NaN" : "infinite") + " at step " +
+                          std::to_string(step_) +
+                          ": lower optimizer.lr or use a smaller batch-size scaling rule");
+      }
+      const double gn2 = backend_.grad_norm2();
+      backend_.apply_update(lr);
+
+      samples_ += n;
+      epoch_ = sampler.epochs_done();
+      last_loss_ = loss;
+      loss_since_eval_ += loss;
+      ++steps_since_eval_;
+
+      StepEvent s;
+      s.run_id = in_.run_id;
+      s.step = step_;
+      s.epoch = epoch_;
+      s.samples_seen = samples_;
+      s.batch_size = n;
+      s.micro_batches = micro_batches;
+      s.lr = lr;
+      s.loss = loss;
+      s.step_ms = step_clock.millis();
+      s.data_ms = data_ms;
+      s.compute_ms = s.step_ms - data_ms;
+      s.samples_per_s = s.step_ms > 0 ? static_cast<double>(n) * 1e3 / s.step_ms : 0.0;
+      s.wall_s = clock_.seconds();
+      s.memory = backend_.memory().current();
+      s.grad_norm2 = gn2;
+      rates_.push_back(static_cast<float>(s.samples_per_s));
+      sink_.on_step(s);
+
+      bool due = ev.every_steps && *ev.every_steps > 0 && step_ % *ev.every_steps == 0;
+      if (epoch_ + 1e-9 >= next_eval_epoch) {
+        due = true;
+        while (next_eval_epoch <= epoch_ + 1e-9) next_eval_epoch += *ev.every_epochs;
+      }
+      if (due) evaluate();
+      if (!due && cfg_.stop.target && cfg_.stop.target->metric == TargetMetric::train_loss &&
+          !ev.every_steps && !ev.every_epochs && target_met(loss)) {
+        record_target();  // train-loss target with no evaluation: judged per step
+      }
+      if (target_reached_) {
+        const auto& t = *cfg_.stop.target;
+        return finish(RunStatus::target_reached, std::string(to_string(t.metric)) + " reached " +
+                                                     std::to_string(t.value) + " at step " +
+                                                     std::to_string(step_));
+      }
+    }
+    // Make sure the final metrics describe the final weights.
+    if (steps_since_eval_ > 0) evaluate();
+    if (target_reached_)
+      return finish(RunStatus::target_reached, "target reached at the final evaluation");
+    return finish(RunStatus::completed, "");
+  } catch (const OutOfMemoryError& e) {
+    summary_.oom_requested_bytes = e.requested;
+    return finish(RunStatus::out_of_memory, e.what());
+  } catch (const std::exception& e) {
+    return finish(RunStatus::failed, e.what());
+  }
+}
+
+}  // namespace
+
+RunFinished train(const TrainerInputs& in) {
+  TrainLoop loop(in);
+  return loop.run();
+}
+
+}  // namespace batchlab

@@ -1,0 +1,169 @@
+// batchlab-cli as a user meets it: --help everywhere, one-line errors naming the culprit with a
+// non-zero exit and an untouched store, JSONL events, runs and export.
+#include <QtTest>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/experiment/run_store.h"
+
+using namespace batchlab;
+
+namespace {
+
+struct Result {
+  int code = -1;
+  QString out;
+  QString err;
+};
+
+Result cli(const QStringList& args) {
+  QProcess p;
+  QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+  env.insert("BATCHLAB_PRESET_DIR", QString(BATCHLAB_SOURCE_DIR) + "/resources/presets");
+  p.setProcessEnvironment(env);
+  p.start(BATCHLAB_CLI_PATH, args);
+  if (!p.waitForFinished(300000)) {
+    p.kill();
+    return {};
+  }
+  return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2,
+          QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
+}
+
+void write(const QString& path, const QByteArray& bytes) {
+  QFile f(path);
+  QVERIFY(f.open(QIODevice::WriteOnly));
+  f.write(bytes);
+}
+
+}  // namespace
+
+class TestCli : public QObject {
+  Q_OBJECT
+
+  QTemporaryDir dir_;
+  QString db_;
+  std::size_t runs_before_ = 0;
+
+  std::size_t stored_runs() { return RunStore(db_.toStdString()).list_runs().size(); }
+
+  // A bad invocation: exit code 2, exactly one line on stderr containing `culprit`, no new run.
+  void expectBadInput(const QStringList& args, const QString& culprit) {
+    const Result r = cli(QStringList{"run"} + args + QStringList{"--db", db_});
+    QVERIFY2(r.code == 2, qPrintable(QString("exit %1, stderr: %2").arg(r.code).arg(r.err)));
+    const QStringList lines = r.err.trimmed().split('\n');
+    QVERIFY2(lines.size() == 1, qPrintable("expected one line, got: " + r.err));
+    QVERIFY2(r.err.contains(culprit), qPrintable("\"" + culprit + "\" not named in: " + r.err));
+    QCOMPARE(stored_runs(), runs_before_);
+  }
+
+ private slots:
+  void initTestCase() {
+    QVERIFY(dir_.isValid());
+    db_ = dir_.filePath("runs.sqlite");
+    // One good run first, so "untouched" means something.
+    const Result r = cli({"run", "spirals-mlp", "--set", "stop.epochs=1", "--db", db_});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY(r.out.contains("completed"));
+    runs_before_ = stored_runs();
+    QCOMPARE(runs_before_, std::size_t{1});
+  }
+
+  void helpForEverySubcommand() {
+    for (const QString& sub : {"run", "devices", "datasets", "presets", "runs", "export"}) {
+      const Result r = cli({sub, "--help"});
+      QVERIFY2(r.code == 0, qPrintable(sub));
+      QVERIFY2(r.out.contains("Usage") || r.out.contains("usage"), qPrintable(r.out));
+    }
+    QCOMPARE(cli({"--help"}).code, 0);
+  }
+
+  void unknownSetKey() { expectBadInput({"spirals-mlp", "--set", "batch.sise=3"}, "batch.sise"); }
+  void batchSizeZero() { expectBadInput({"spirals-mlp", "--set", "batch.size=0"}, "batch.size"); }
+  void batchLeavingNoBatch() {
+    expectBadInput({"spirals-mlp", "--set", "batch.size=100000", "--set", "batch.drop_last=true"},
+                   "batch.size");
+  }
+  void mistypedField() { expectBadInput({"spirals-mlp", "--set", "optimizer.lr=\"fast\""}, "optimizer.lr"); }
+  void unknownPreset() { expectBadInput({"no-such-preset"}, "no-such-preset"); }
+
+  void malformedConfigFile() {
+    const QString path = dir_.filePath("bad.json");
+    write(path, "{\n  \"dataset\": {\"kind\": \"moons\"},\n  \"batch\": {\"size\": 32,,}\n}\n");
+    expectBadInput({path}, "bad.json");
+    const Result r = cli({"run", path, "--db", db_});
+    QVERIFY2(r.err.contains("line 3"), qPrintable(r.err));
+  }
+
+  void missingDatasetFile() {
+    expectBadInput({"spirals-mlp", "--set", "dataset.kind=csv", "--set", "dataset.path=/nonexistent/data.csv"},
+                   "/nonexistent/data.csv");
+  }
+
+  void corruptIdxFile() {
+    const QString idx = dir_.filePath("idx");
+    QDir().mkpath(idx);
+    // Gzip magic followed by garbage: a corrupt archive, not a missing file.
+    write(idx + "/train-images-idx3-ubyte.gz", QByteArray("\x1f\x8b\x08\x00garbage-not-deflate", 26));
+    write(idx + "/train-labels-idx1-ubyte", QByteArray("\x00\x00\x08\x01\x00\x00\x00\x01\x03", 9));
+    expectBadInput({"spirals-mlp", "--set", "dataset.kind=idx", "--set", "dataset.path=" + idx},
+                   "train-images-idx3-ubyte.gz");
+  }
+
+  void raggedCsvRow() {
+    const QString path = dir_.filePath("ragged.csv");
+    write(path, "x,y,label\n1,2,a\n3,4\n5,6,b\n");
+    expectBadInput({"spirals-mlp", "--set", "dataset.kind=csv", "--set", "dataset.path=" + path},
+                   "ragged.csv:3");
+  }
+
+  void jsonlStreamAndNoProgressLineInPipes() {
+    const Result r = cli({"run", "spirals-mlp", "--set", "stop.epochs=1", "--db", db_, "--jsonl", "-"});
+    QCOMPARE(r.code, 0);
+    const QStringList lines = r.out.trimmed().split('\n');
+    QVERIFY(lines.size() > 3);
+    std::string first_type, last_type;
+    int steps = 0;
+    for (const QString& line : lines) {
+      const auto j = nlohmann::json::parse(line.toStdString());  // throws (fails) if not JSON
+      QVERIFY(j.is_object());
+      QCOMPARE(j.begin().key(), std::string("type"));
+      if (first_type.empty()) first_type = j["type"];
+      last_type = j["type"];
+      if (j["type"] == "step") ++steps;
+    }
+    QCOMPARE(first_type, std::string("run_started"));
+    QCOMPARE(last_type, std::string("run_finished"));
+    QVERIFY(steps > 0);
+    QVERIFY2(!r.err.contains('\r'), "the live progress line is for terminals only");
+  }
+
+  void runsAndExport() {
+    const Result list = cli({"runs", "--db", db_});
+    QCOMPARE(list.code, 0);
+    QVERIFY(list.out.contains("spirals-mlp"));
+    const auto runs = RunStore(db_.toStdString()).list_runs();
+    const auto id = QString::number(runs.front().id);
+    const QString csv = dir_.filePath("steps.csv");
+    const Result ex = cli({"export", "--db", db_, "--runs", id, "--format", "csv", "-o", csv});
+    QVERIFY2(ex.code == 0, qPrintable(ex.err));
+    QFile f(csv);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const auto rows = QString::fromUtf8(f.readAll()).trimmed().split('\n').size() - 1;
+    QCOMPARE(static_cast<std::size_t>(rows), RunStore(db_.toStdString()).steps(runs.front().id).size());
+    const Result bad = cli({"export", "--db", db_, "--runs", "99999", "-o", dir_.filePath("x.csv")});
+    QCOMPARE(bad.code, 2);
+    QVERIFY(bad.err.contains("99999"));
+    QVERIFY(!QFile::exists(dir_.filePath("x.csv")));
+  }
+
+  void devicesSaysWhatItHas() {
+    const Result r = cli({"devices"});
+    QCOMPARE(r.code, 0);
+    QVERIFY(r.out.startsWith("cpu"));
+    QVERIFY(r.out.contains("cuda"));
+  }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "test_cli.moc"

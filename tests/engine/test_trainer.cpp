@@ -1,0 +1,313 @@
+// The Trainer's contract: statuses, stop criteria, pause/stop from another thread, determinism,
+// accumulation equivalence, and the sampler and schedules it relies on.
+#include <QtTest>
+
+#include <atomic>
+#include <cmath>
+#include <set>
+#include <thread>
+
+#include "engine/backend/backend.h"
+#include "engine/data/load_dataset.h"
+#include "engine/train/sampler.h"
+#include "engine/train/schedule.h"
+#include "engine/train/trainer.h"
+
+using namespace batchlab;
+
+namespace {
+
+// Records every event; optionally acts on the control at a given step.
+class Recorder : public EventSink {
+ public:
+  std::vector<StepEvent> steps;
+  std::vector<EvalEvent> evals;
+  int started = 0;
+  int finished = 0;
+  RunControl* control = nullptr;
+  std::int64_t stop_at = -1;
+  std::int64_t pause_at = -1;
+  void on_run_started(const RunStarted&) override { ++started; }
+  void on_step(const StepEvent& e) override {
+    steps.push_back(e);
+    if (control && e.step == stop_at) control->request_stop();
+    if (control && e.step == pause_at) control->pause();
+  }
+  void on_eval(const EvalEvent& e) override { evals.push_back(e); }
+  void on_run_finished(const RunFinished&) override { ++finished; }
+};
+
+RunConfig small_config(const std::string& kind = "blobs") {
+  RunConfig c;
+  c.name = "test";
+  c.seed = 7;
+  c.dataset.kind = kind;
+  c.dataset.samples = 600;
+  c.dataset.classes = 3;
+  c.dataset.noise = 0.1;
+  c.model.hidden = {16};
+  c.optimizer.lr = 0.05;
+  c.batch.size = 32;
+  c.stop.epochs = 2.0;
+  c.threads = 1;
+  return c;
+}
+
+struct Outcome {
+  RunFinished finished;
+  Recorder rec;
+};
+
+Outcome run(const RunConfig& c, RunControl* control = nullptr, std::int64_t stop_at = -1,
+            std::int64_t pause_at = -1) {
+  Outcome o;
+  const DatasetSplit data = load_dataset(c.dataset, c.seed);
+  const std::int64_t budget =
+      c.memory_budget_mb ? static_cast<std::int64_t>(*c.memory_budget_mb * 1024 * 1024) : 0;
+  auto backend = make_cpu_backend(c.threads, budget);
+  o.rec.control = control;
+  o.rec.stop_at = stop_at;
+  o.rec.pause_at = pause_at;
+  TrainerInputs in;
+  in.run_id = 1;
+  in.config = &c;
+  in.data = &data;
+  in.backend = backend.get();
+  in.sink = &o.rec;
+  in.control = control;
+  o.finished = train(in);
+  return o;
+}
+
+}  // namespace
+
+class TestTrainer : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void completesTheAskedEpochs() {
+    RunConfig c = small_config();
+    const Outcome o = run(c);
+    QCOMPARE(o.finished.status, RunStatus::completed);
+    // 600 rows, 20% validation → 480 training rows → 15 batches of 32 per epoch.
+    QCOMPARE(o.finished.summary.steps, 30);
+    QCOMPARE(o.rec.steps.size(), std::size_t{30});
+    QCOMPARE(o.rec.started, 1);
+    QCOMPARE(o.rec.finished, 1);
+    QCOMPARE(o.rec.evals.size(), std::size_t{2});  // every epoch
+    QVERIFY(std::fabs(o.rec.steps.back().epoch - 2.0) < 1e-12);
+    QCOMPARE(o.rec.steps.back().samples_seen, 960);
+    QVERIFY(o.finished.summary.final_val_accuracy > 0.8);
+    QVERIFY(o.finished.summary.samples_per_s_median > 0);
+    QVERIFY(o.finished.summary.peak_memory_bytes > 0);
+  }
+
+  void dropLastSkipsTheShortBatch() {
+    RunConfig c = small_config();
+    c.batch.size = 100;  // 480 rows: 4 full batches, 80 left over
+    c.batch.drop_last = true;
+    c.stop.epochs = 3.0;
+    const Outcome o = run(c);
+    QCOMPARE(o.finished.summary.steps, 12);
+    for (const auto& s : o.rec.steps) QCOMPARE(s.batch_size, 100);
+    c.batch.drop_last = false;
+    const Outcome kept = run(c);
+    QCOMPARE(kept.finished.summary.steps, 15);
+    QCOMPARE(kept.rec.steps[4].batch_size, 80);
+  }
+
+  void fullAndStochasticStrategies() {
+    RunConfig c = small_config();
+    c.batch.strategy = BatchStrategy::full;
+    const Outcome full = run(c);
+    QCOMPARE(full.finished.summary.steps, 2);
+    QCOMPARE(full.rec.steps[0].batch_size, 480);
+    c.batch.strategy = BatchStrategy::stochastic;
+    c.stop.epochs = 0.5;
+    const Outcome sgd = run(c);
+    QCOMPARE(sgd.finished.summary.steps, 240);
+    QCOMPARE(sgd.rec.steps[0].batch_size, 1);
+  }
+
+  void identicalLossesRunToRun() {
+    const RunConfig c = small_config();
+    const Outcome a = run(c);
+    const Outcome b = run(c);
+    QCOMPARE(a.rec.steps.size(), b.rec.steps.size());
+    for (std::size_t i = 0; i < a.rec.steps.size(); ++i)
+      QVERIFY2(a.rec.steps[i].loss == b.rec.steps[i].loss, qPrintable(QString("step %1").arg(i + 1)));
+    RunConfig other = c;
+    other.seed = 8;
+    const Outcome d = run(other);
+    QVERIFY(d.rec.steps[5].loss != a.rec.steps[5].loss);
+  }
+
+  void accumulationChangesMemoryNotTheMaths() {
+    RunConfig c = small_config();
+    c.batch.size = 64;
+    c.batch.sampling = Sampling::fixed;
+    const Outcome one = run(c);
+    c.batch.accumulate = 4;
+    const Outcome four = run(c);
+    QCOMPARE(four.rec.steps[0].micro_batches, 4);
+    QCOMPARE(four.rec.steps.size(), one.rec.steps.size());
+    for (std::size_t i = 0; i < one.rec.steps.size(); ++i)
+      QVERIFY2(std::fabs(one.rec.steps[i].loss - four.rec.steps[i].loss) < 1e-4,
+               qPrintable(QString("step %1: %2 vs %3").arg(i + 1).arg(one.rec.steps[i].loss).arg(four.rec.steps[i].loss)));
+    const auto act = [](const Outcome& o) {
+      return o.rec.steps[0].memory[static_cast<int>(MemCategory::activations)];
+    };
+    QVERIFY2(act(four) * 3 < act(one), "activation memory should fall by about k = 4");
+  }
+
+  void hugeLearningRateDiverges() {
+    RunConfig c = small_config("linear");
+    c.dataset.features = 4;
+    c.optimizer.lr = 1e6;
+    c.optimizer.momentum = 0.0;
+    c.stop.epochs = 50.0;
+    const Outcome o = run(c);
+    QCOMPARE(o.finished.status, RunStatus::diverged);
+    QVERIFY(o.finished.summary.diverged_step.has_value());
+    QCOMPARE(*o.finished.summary.diverged_step, o.finished.summary.steps);
+    QVERIFY(o.finished.reason.find("step") != std::string::npos);
+  }
+
+  void tinyBudgetRunsOutOfMemory() {
+    RunConfig c = small_config();
+    c.memory_budget_mb = 0.001;
+    const Outcome o = run(c);
+    QCOMPARE(o.finished.status, RunStatus::out_of_memory);
+    QVERIFY(o.finished.summary.oom_requested_bytes.value_or(0) > 0);
+    QVERIFY(o.rec.steps.empty());
+    QCOMPARE(o.rec.finished, 1);
+  }
+
+  void targetEndsTheRunEarly() {
+    RunConfig c = small_config();
+    c.stop.epochs = 50.0;
+    c.stop.target = TargetConfig{TargetMetric::val_accuracy, 0.9};
+    c.eval.every_epochs = std::nullopt;
+    c.eval.every_steps = 5;
+    const Outcome o = run(c);
+    QCOMPARE(o.finished.status, RunStatus::target_reached);
+    QVERIFY(o.finished.summary.steps_to_target.has_value());
+    QCOMPARE(*o.finished.summary.steps_to_target, o.finished.summary.steps);
+    QVERIFY(o.finished.summary.steps < 50 * 15);
+    QVERIFY(o.rec.evals.back().val_accuracy >= 0.9);
+    QVERIFY(o.finished.summary.time_to_target_s.has_value());
+  }
+
+  void maxStepsAndTimeLimit() {
+    RunConfig c = small_config();
+    c.stop.epochs = std::nullopt;
+    c.stop.max_steps = 7;
+    QCOMPARE(run(c).finished.summary.steps, 7);
+    c.stop.max_steps = std::nullopt;
+    c.stop.time_limit_s = 0.2;
+    const Outcome t = run(c);
+    QCOMPARE(t.finished.status, RunStatus::completed);
+    QVERIFY(t.finished.summary.time_s >= 0.2 && t.finished.summary.time_s < 5.0);
+  }
+
+  void stopFromTheControlActsWithinOneStep() {
+    RunConfig c = small_config();
+    c.stop.epochs = 100.0;
+    RunControl control;
+    const Outcome o = run(c, &control, 40);
+    QCOMPARE(o.finished.status, RunStatus::stopped);
+    QCOMPARE(o.finished.summary.steps, 40);
+  }
+
+  void pauseBlocksUntilResume() {
+    RunConfig c = small_config();
+    RunControl control;
+    std::atomic<bool> done{false};
+    std::thread resumer([&] {
+      while (!control.paused() && !done) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      control.resume();
+    });
+    const Outcome o = run(c, &control, -1, 10);
+    done = true;
+    resumer.join();
+    QCOMPARE(o.finished.status, RunStatus::completed);
+    QCOMPARE(o.finished.summary.steps, 30);
+    // The pause shows as a gap in wall time between step 10 and 11.
+    QVERIFY(o.rec.steps[10].wall_s - o.rec.steps[9].wall_s >= 0.25);
+  }
+
+  void samplerCoversEachRowOncePerEpoch() {
+    Sampler s(10, Sampling::reshuffle, false, 3);
+    std::vector<std::int64_t> buf(4);
+    std::multiset<std::int64_t> seen;
+    std::vector<std::int64_t> first_epoch;
+    for (int b = 0; b < 3; ++b) {
+      const auto n = s.next_batch(4, buf);
+      QCOMPARE(n, b < 2 ? 4 : 2);
+      for (std::int64_t i = 0; i < n; ++i) {
+        seen.insert(buf[static_cast<std::size_t>(i)]);
+        first_epoch.push_back(buf[static_cast<std::size_t>(i)]);
+      }
+    }
+    QCOMPARE(seen.size(), std::size_t{10});
+    QCOMPARE(std::set<std::int64_t>(seen.begin(), seen.end()).size(), std::size_t{10});
+    QCOMPARE(s.epochs_done(), 1.0);
+    std::vector<std::int64_t> second;
+    for (int b = 0; b < 3; ++b) {
+      const auto n = s.next_batch(4, buf);
+      second.insert(second.end(), buf.begin(), buf.begin() + n);
+    }
+    QVERIFY2(second != first_epoch, "reshuffle draws a new order each epoch");
+
+    Sampler fixed(5, Sampling::fixed, false, 3);
+    QCOMPARE(fixed.next_batch(3, buf), 3);
+    QCOMPARE(buf[0], 0);
+    QCOMPARE(buf[2], 2);
+
+    Sampler rep(5, Sampling::replacement, false, 3);
+    std::vector<std::int64_t> big(5);
+    std::set<std::int64_t> distinct;
+    for (int i = 0; i < 10; ++i) {
+      rep.next_batch(5, big);
+      distinct.insert(big.begin(), big.end());
+      for (auto v : big) QVERIFY(v >= 0 && v < 5);
+    }
+    QCOMPARE(distinct.size(), std::size_t{5});
+  }
+
+  void schedulesAndScalingRules() {
+    BatchConfig b;
+    b.size = 32;
+    b.schedule.kind = ScheduleKind::steps;
+    b.schedule.epochs = {2.0, 4.0};
+    b.schedule.factor = 2.0;
+    QCOMPARE(batch_size_at(b, 1.9, 10000), 32);
+    QCOMPARE(batch_size_at(b, 2.0, 10000), 64);
+    QCOMPARE(batch_size_at(b, 4.5, 10000), 128);
+    QCOMPARE(batch_size_at(b, 4.5, 100), 100);  // never more than the data
+    QCOMPARE(max_batch_size(b, 3.0, 10000), 64);
+    b.schedule = {};
+    b.schedule.kind = ScheduleKind::linear;
+    b.schedule.to_size = 132;
+    b.schedule.ramp_epochs = 4.0;
+    QCOMPARE(batch_size_at(b, 2.0, 10000), 82);
+    QCOMPARE(batch_size_at(b, 9.0, 10000), 132);
+
+    OptimizerConfig opt;
+    opt.lr = 0.1;
+    LrScalingConfig rule;
+    rule.base_batch = 64;
+    QCOMPARE(lr_at(opt, rule, 256, 0.0), 0.1);
+    rule.rule = LrScalingRule::sqrt;
+    QVERIFY(std::fabs(lr_at(opt, rule, 256, 0.0) - 0.2) < 1e-12);
+    rule.rule = LrScalingRule::linear;
+    rule.warmup_epochs = 2.0;
+    QVERIFY(std::fabs(lr_at(opt, rule, 256, 0.0) - 0.1) < 1e-12);
+    QVERIFY(std::fabs(lr_at(opt, rule, 256, 1.0) - 0.25) < 1e-12);
+    QVERIFY(std::fabs(lr_at(opt, rule, 256, 3.0) - 0.4) < 1e-12);
+  }
+};
+
+QTEST_APPLESS_MAIN(TestTrainer)
+#include "test_trainer.moc"
