@@ -16,7 +16,12 @@ QString format_bytes(std::int64_t bytes) {
     v /= 1024.0;
     ++u;
   }
-  return QStringLiteral("%1 %2").arg(v, 0, 'f', v < 10 ? 2 : 1).arg(QLatin1String(units[u]));
+  return QStringLiteral("%1 %2")
+      .arg(v, 0, 'f',
+           v < 10    ? 2
+           : v < 100 ? 1
+                     : 0)
+      .arg(QLatin1String(units[u]));
 }
 
 QString format_duration(double seconds) {

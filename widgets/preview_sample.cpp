@@ -17,10 +17,11 @@ bool is_image_kind(const std::string& kind) {
 }
 
 QStringList class_names_of(const Dataset& d, const std::string& kind) {
+  // The IDX reader only knows label numbers; Fashion-MNIST's names are the dataset's own.
+  if (kind == "fashion-mnist" && d.outputs == 10) return fashion_mnist_class_names();
   QStringList names;
   for (const auto& n : d.class_names) names << QString::fromStdString(n);
   if (!names.isEmpty()) return names;
-  if (kind == "fashion-mnist" && d.outputs == 10) return fashion_mnist_class_names();
   for (std::int64_t c = 0; c < d.outputs; ++c) names << QString::number(c);
   return names;
 }
