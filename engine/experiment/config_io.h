@@ -25,8 +25,9 @@ nlohmann::json run_config_to_json(const RunConfig& config);
 void apply_set(nlohmann::json& config, std::string_view assignment,
                const std::string& source = "--set");
 
-// Range and consistency checks that need more than one field (batch size 0, accumulate that does
-// not divide, a target with no evaluation...). Throws ConfigError.
+// Range and consistency checks (batch size 0, more micro-batches than samples, a target with no
+// evaluation...). run_config_from_json calls it; a config built in code should too. Throws
+// ConfigError.
 void validate_run_config(const RunConfig& config, const std::string& source);
 
 // A preset name ("spirals-mlp") or a path to a JSON file, with --set assignments applied.

@@ -2,11 +2,14 @@
 // on_step copies the event into a buffer under a mutex and returns; a writer thread with its
 // own RunStore connection flushes every 250 ms in one transaction. A crash or kill therefore
 // loses at most the last quarter-second of steps and never the file. on_run_finished flushes
-// everything, then writes the final status.
+// everything, writes the final status and returns once both are in the store; it throws Error
+// when the store could not be written during the run.
 #pragma once
 
 #include <condition_variable>
+#include <exception>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -15,8 +18,11 @@
 
 namespace batchlab {
 
+class RunStore;
+
 class StoreSink final : public EventSink {
  public:
+  // Opens the store on the calling thread, so a bad path throws here.
   explicit StoreSink(std::filesystem::path store_path);
   ~StoreSink() override;  // flushes and joins
 
@@ -37,6 +43,8 @@ class StoreSink final : public EventSink {
   bool quit_ = false;
   bool flushed_ = false;
   std::condition_variable flushed_cv_;
+  std::unique_ptr<RunStore> store_;  // used by the writer thread only once it runs
+  std::exception_ptr error_;         // the first failed write, reported by on_run_finished
   std::thread writer_;
 };
 

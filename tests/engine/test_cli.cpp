@@ -70,7 +70,7 @@ class TestCli : public QObject {
   }
 
   void helpForEverySubcommand() {
-    for (const QString& sub : {"run", "devices", "datasets", "presets", "runs", "export"}) {
+    for (const char* sub : {"run", "devices", "datasets", "presets", "runs", "export"}) {
       const Result r = cli({sub, "--help"});
       QVERIFY2(r.code == 0, qPrintable(sub));
       QVERIFY2(r.out.contains("Usage") || r.out.contains("usage"), qPrintable(r.out));
@@ -103,9 +103,14 @@ class TestCli : public QObject {
   void corruptIdxFile() {
     const QString idx = dir_.filePath("idx");
     QDir().mkpath(idx);
-    // Gzip magic followed by garbage: a corrupt archive, not a missing file.
+    // A valid test split, valid training labels, and training images whose gzip stream is
+    // garbage after the magic: a corrupt archive, not a missing file.
+    const QByteArray labels("\x00\x00\x08\x01\x00\x00\x00\x01\x03", 9);
+    const QByteArray images("\x00\x00\x08\x03\x00\x00\x00\x01\x00\x00\x00\x02\x00\x00\x00\x02\x01\x02\x03\x04", 20);
+    write(idx + "/t10k-images-idx3-ubyte", images);
+    write(idx + "/t10k-labels-idx1-ubyte", labels);
+    write(idx + "/train-labels-idx1-ubyte", labels);
     write(idx + "/train-images-idx3-ubyte.gz", QByteArray("\x1f\x8b\x08\x00garbage-not-deflate", 26));
-    write(idx + "/train-labels-idx1-ubyte", QByteArray("\x00\x00\x08\x01\x00\x00\x00\x01\x03", 9));
     expectBadInput({"spirals-mlp", "--set", "dataset.kind=idx", "--set", "dataset.path=" + idx},
                    "train-images-idx3-ubyte.gz");
   }
@@ -125,7 +130,7 @@ class TestCli : public QObject {
     std::string first_type, last_type;
     int steps = 0;
     for (const QString& line : lines) {
-      const auto j = nlohmann::json::parse(line.toStdString());  // throws (fails) if not JSON
+      const auto j = nlohmann::ordered_json::parse(line.toStdString());  // throws (fails) if not JSON
       QVERIFY(j.is_object());
       QCOMPARE(j.begin().key(), std::string("type"));
       if (first_type.empty()) first_type = j["type"];
@@ -141,7 +146,7 @@ class TestCli : public QObject {
   void runsAndExport() {
     const Result list = cli({"runs", "--db", db_});
     QCOMPARE(list.code, 0);
-    QVERIFY(list.out.contains("spirals-mlp"));
+    QVERIFY2(list.out.contains("completed") && list.out.contains(" in " + db_), qPrintable(list.out));
     const auto runs = RunStore(db_.toStdString()).list_runs();
     const auto id = QString::number(runs.front().id);
     const QString csv = dir_.filePath("steps.csv");

@@ -1,0 +1,140 @@
+#include "engine/backend/cpu/cpu_mlp.h"
+
+#include "engine/backend/cpu/eigen_core.h"
+
+#include "engine/backend/elementwise.h"
+
+namespace batchlab {
+namespace {
+
+using Mat = Eigen::Map<Eigen::MatrixXf>;
+using ConstMat = Eigen::Map<const Eigen::MatrixXf>;
+using Vec = Eigen::Map<Eigen::VectorXf>;
+using ConstVec = Eigen::Map<const Eigen::VectorXf>;
+
+// Calls fn with the functor of `act`, so the loops below are compiled once per activation with
+// the function inlined, instead of switching per element.
+template <typename Fn>
+void with_activation(Activation act, Fn&& fn) {
+  switch (act) {
+    case Activation::relu:
+      return fn(ew::Relu{});
+    case Activation::tanh:
+      return fn(ew::Tanh{});
+    case Activation::sigmoid:
+      return fn(ew::Sigmoid{});
+    case Activation::gelu:
+      return fn(ew::Gelu{});
+  }
+}
+
+// Eigen would split any product above ~50k multiply-adds across threads; below a few million
+// the fork/join (and, on a busy machine, waiting for a descheduled thread) costs more than the
+// second core gives back. Eigen's thread count is a process-wide setting, so set it per product.
+constexpr double kParallelMacs = 4.0e6;
+
+void threads_for(std::int64_t m, std::int64_t n, std::int64_t k, int threads) {
+  const double macs = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
+  Eigen::setNbThreads(macs >= kParallelMacs ? threads : 1);
+}
+
+template <typename F>
+void activate(const float* __restrict z, float* __restrict a, std::int64_t n) {
+  for (std::int64_t i = 0; i < n; ++i) a[i] = F::f(z[i]);
+}
+
+// delta ← delta ⊙ f'(z): turns ∂loss/∂a into ∂loss/∂z in place.
+template <typename F>
+void times_derivative(const float* __restrict z, float* __restrict delta, std::int64_t n) {
+  for (std::int64_t i = 0; i < n; ++i) delta[i] *= F::df(z[i]);
+}
+
+}  // namespace
+
+void CpuMlp::forward(std::int64_t rows) const {
+  const float* input = x;
+  for (std::size_t l = 0; l < layers.size(); ++l) {
+    const CpuLayer& layer = layers[l];
+    ConstMat weight_t(layer.weight, layer.fan_in, layer.fan_out);
+    ConstMat in(input, layer.fan_in, rows);
+    Mat z(layer.z, layer.fan_out, rows);
+    // Broadcasting the bias first lets the GEMM accumulate onto it: one pass over z, not two.
+    z.colwise() = ConstVec(layer.bias, layer.fan_out);
+    threads_for(layer.fan_out, rows, layer.fan_in, threads);
+    z.noalias() += weight_t.transpose() * in;
+    if (l + 1 < layers.size()) {
+      with_activation(activation, [&](auto f) {
+        activate<decltype(f)>(layer.z, layer.a, layer.fan_out * rows);
+      });
+    }
+    input = layer.a;
+  }
+}
+
+double CpuMlp::backward(std::int64_t rows, float grad_scale) const {
+  const CpuLayer& out = layers.back();
+  const std::int64_t n_out = out.fan_out;
+  const auto b = static_cast<float>(rows);
+  double loss_sum = 0.0;
+  // The output delta ∂(grad_scale · mean loss)/∂logits replaces the logits in place.
+  if (task == Task::classification) {
+    const float scale = grad_scale / b;
+    for (std::int64_t j = 0; j < rows; ++j) {
+      float* logits = out.z + j * n_out;
+      loss_sum += ew::softmax_xent_row(logits, logits, n_out, 1, labels[j], scale);
+    }
+  } else {
+    const float scale = grad_scale / (b * static_cast<float>(n_out));
+    for (std::int64_t j = 0; j < rows; ++j) {
+      float* y = out.z + j * n_out;
+      loss_sum += ew::squared_error_row(y, y, targets + j * n_out, n_out, 1, scale) /
+                  static_cast<double>(n_out);
+    }
+  }
+
+  for (std::size_t l = layers.size(); l-- > 0;) {
+    const CpuLayer& layer = layers[l];
+    ConstMat delta(layer.a, layer.fan_out, rows);
+    const float* input = l > 0 ? layers[l - 1].a : x;
+    // dWᵀ += input · deltaᵀ and db += Σ_rows delta, accumulated straight into the buffers.
+    Mat weight_grad_t(layer.weight_grad, layer.fan_in, layer.fan_out);
+    threads_for(layer.fan_in, layer.fan_out, rows, threads);
+    if (rows == 1) {  // an outer product: skip the GEMM's blocking and packing
+      weight_grad_t.noalias() +=
+          ConstVec(input, layer.fan_in) * ConstVec(layer.a, layer.fan_out).transpose();
+    } else {
+      weight_grad_t.noalias() += ConstMat(input, layer.fan_in, rows) * delta.transpose();
+    }
+    Vec(layer.bias_grad, layer.fan_out).noalias() += delta.rowwise().sum();
+    if (l == 0) break;  // no gradient for the inputs
+    // The previous activation has served its last use above; its storage takes ∂loss/∂a.
+    const CpuLayer& prev = layers[l - 1];
+    Mat prev_delta(prev.a, prev.fan_out, rows);
+    threads_for(layer.fan_in, rows, layer.fan_out, threads);
+    prev_delta.noalias() = ConstMat(layer.weight, layer.fan_in, layer.fan_out) * delta;
+    with_activation(activation, [&](auto f) {
+      times_derivative<decltype(f)>(prev.z, prev.a, prev.fan_out * rows);
+    });
+  }
+  return loss_sum / static_cast<double>(rows);
+}
+
+EvalTotals CpuMlp::totals(std::int64_t rows) const {
+  const CpuLayer& out = layers.back();
+  const std::int64_t n_out = out.fan_out;
+  EvalTotals t;
+  t.rows = rows;
+  for (std::int64_t j = 0; j < rows; ++j) {
+    const float* y = out.z + j * n_out;
+    if (task == Task::classification) {
+      t.loss_sum += ew::softmax_xent_row(y, nullptr, n_out, 1, labels[j], 0.0f);
+      if (ew::argmax_row(y, n_out, 1) == labels[j]) ++t.correct;
+    } else {
+      t.loss_sum += ew::squared_error_row(y, nullptr, targets + j * n_out, n_out, 1, 0.0f) /
+                    static_cast<double>(n_out);
+    }
+  }
+  return t;
+}
+
+}  // namespace batchlab

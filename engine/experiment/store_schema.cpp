@@ -1,0 +1,118 @@
+#include "engine/experiment/store_schema.h"
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "engine/experiment/run_store.h"
+#include "engine/experiment/sqlite_util.h"
+
+namespace batchlab {
+namespace {
+
+namespace fs = std::filesystem;
+using sqlite::exec;
+
+// Version 1 (DESIGN §4). Steps and evals are keyed by (run_id, step) so reads come back in
+// step order without a sort and a repeated step replaces, never duplicates.
+void migrate_v0_to_v1(sqlite3* db, const fs::path& path) {
+  exec(db, path, R"sql(
+    CREATE TABLE IF NOT EXISTS runs (
+      id          INTEGER PRIMARY KEY AUTOINCREMENT,
+      name        TEXT NOT NULL,
+      created     TEXT NOT NULL,
+      config      TEXT NOT NULL,
+      status      TEXT NOT NULL,
+      reason      TEXT NOT NULL DEFAULT '',
+      device      TEXT NOT NULL DEFAULT '',
+      environment TEXT NOT NULL DEFAULT '{}',
+      summary     TEXT NOT NULL DEFAULT '{}',
+      pid         INTEGER,
+      host        TEXT,
+      updated     TEXT
+    );
+    CREATE TABLE IF NOT EXISTS steps (
+      run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+      step INTEGER NOT NULL, epoch REAL, samples INTEGER, wall_s REAL, batch INTEGER,
+      micro_batches INTEGER, lr REAL, loss REAL, samples_per_s REAL, step_ms REAL,
+      data_ms REAL, compute_ms REAL,
+      mem_parameters INTEGER, mem_gradients INTEGER, mem_optimizer INTEGER,
+      mem_activations INTEGER, mem_batch INTEGER, mem_workspace INTEGER,
+      grad_norm2 REAL, b_simple REAL,
+      PRIMARY KEY (run_id, step)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS evals (
+      run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+      step INTEGER NOT NULL, epoch REAL, val_loss REAL, val_accuracy REAL, train_loss REAL,
+      wall_s REAL,
+      PRIMARY KEY (run_id, step)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS runs_status ON runs(status);
+  )sql",
+       "cannot create the store's tables");
+}
+
+// kMigrations[v] takes a store from version v to v + 1; a new version appends one function.
+using Migration = void (*)(sqlite3*, const fs::path&);
+constexpr std::array<Migration, 1> kMigrations = {&migrate_v0_to_v1};
+static_assert(kMigrations.size() == RunStore::kSchemaVersion);
+
+int user_version(sqlite3* db, const fs::path& path) {
+  sqlite::Statement s(db, path, "PRAGMA user_version", "cannot read the store's schema version");
+  return s.step() ? static_cast<int>(s.int64(0)) : 0;
+}
+
+std::vector<std::string> user_tables(sqlite3* db, const fs::path& path) {
+  sqlite::Statement s(db, path,
+                      "SELECT name FROM sqlite_master WHERE type = 'table' AND "
+                      "name NOT LIKE 'sqlite_%' ORDER BY name",
+                      "cannot list the store's tables");
+  std::vector<std::string> names;
+  while (s.step()) names.push_back(s.text(0));
+  return names;
+}
+
+}  // namespace
+
+void prepare_store(sqlite3* db, const fs::path& path) {
+  // The busy timeout first: every later statement may meet another process's lock.
+  sqlite3_busy_timeout(db, 5000);
+  // SQLite reads the file header lazily; the first query is where "not a database" shows.
+  const int rc = sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr);
+  if (rc == SQLITE_NOTADB)
+    throw Error(path.string() + ": not a BatchLab run store (the file is not an SQLite database)");
+  if (rc != SQLITE_OK) sqlite::throw_error(db, path, "cannot read the run store");
+  exec(db, path, "PRAGMA journal_mode = WAL", "cannot switch the store to WAL mode");
+  exec(db, path, "PRAGMA synchronous = NORMAL", "cannot set synchronous mode");
+  exec(db, path, "PRAGMA foreign_keys = ON", "cannot enable foreign keys");
+
+  // The common case, an up-to-date store, needs no write lock.
+  if (user_version(db, path) == RunStore::kSchemaVersion) return;
+
+  sqlite::Transaction t(db, path, "cannot upgrade the run store");
+  int version = user_version(db, path);  // again, under the lock: another process may have won
+  if (version > RunStore::kSchemaVersion)
+    throw Error(path.string() + ": the run store has schema version " + std::to_string(version) +
+                ", newer than this BatchLab reads (" + std::to_string(RunStore::kSchemaVersion) +
+                "); use a newer BatchLab or another --db");
+  if (version == 0) {
+    const auto tables = user_tables(db, path);
+    bool has_runs = false;
+    std::string names;
+    for (const auto& n : tables) {
+      has_runs |= n == "runs";
+      names += (names.empty() ? "" : ", ") + n;
+    }
+    if (!tables.empty() && !has_runs)
+      throw Error(path.string() + ": not a BatchLab run store (an SQLite database with tables " +
+                  names + ")");
+  }
+  for (; version < RunStore::kSchemaVersion; ++version) {
+    kMigrations[static_cast<std::size_t>(version)](db, path);
+    const std::string set = "PRAGMA user_version = " + std::to_string(version + 1);
+    exec(db, path, set.c_str(), "cannot record the schema version");
+  }
+  t.commit();
+}
+
+}  // namespace batchlab

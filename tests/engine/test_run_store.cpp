@@ -1,0 +1,422 @@
+// The run store and its sink: what goes in comes back, a killed writer leaves a readable file
+// with its run marked interrupted, and files that are not stores are refused by name.
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "engine/core/errors.h"
+#include "engine/experiment/run_store.h"
+#include "engine/experiment/store_sink.h"
+
+using namespace batchlab;
+using namespace std::chrono_literals;
+
+namespace {
+
+StepEvent make_step(std::int64_t run_id, std::int64_t step) {
+  StepEvent e;
+  e.run_id = run_id;
+  e.step = step;
+  e.epoch = 0.01 * static_cast<double>(step);
+  e.samples_seen = 64 * step;
+  e.batch_size = 64;
+  e.micro_batches = 2;
+  e.lr = 0.05;
+  e.loss = 2.0 / static_cast<double>(step);
+  e.samples_per_s = 1000.0 + static_cast<double>(step);
+  e.step_ms = 1.5;
+  e.data_ms = 0.25;
+  e.compute_ms = 1.25;
+  e.wall_s = 0.002 * static_cast<double>(step);
+  e.memory = {100, 200, 300, 400, 500, 600 + step};
+  e.grad_norm2 = step % 2 ? kNaN : 0.5;
+  e.b_simple = step % 3 ? kNaN : 123.0;
+  return e;
+}
+
+// NaN compares unequal to itself; for stored values "both NaN" is a match.
+bool same(double a, double b) {
+  return (std::isnan(a) && std::isnan(b)) || a == b;
+}
+
+bool same_step(const StepEvent& a, const StepEvent& b) {
+  return a.run_id == b.run_id && a.step == b.step && same(a.epoch, b.epoch) &&
+         a.samples_seen == b.samples_seen && a.batch_size == b.batch_size &&
+         a.micro_batches == b.micro_batches && same(a.lr, b.lr) && same(a.loss, b.loss) &&
+         same(a.samples_per_s, b.samples_per_s) && same(a.step_ms, b.step_ms) &&
+         same(a.data_ms, b.data_ms) && same(a.compute_ms, b.compute_ms) &&
+         same(a.wall_s, b.wall_s) && a.memory == b.memory && same(a.grad_norm2, b.grad_norm2) &&
+         same(a.b_simple, b.b_simple);
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return {};
+}
+
+std::string pragma(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  sqlite3_open(path.c_str(), &db);
+  sqlite3_stmt* s = nullptr;
+  std::string out;
+  if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+    out = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  return out;
+}
+
+void sql(const std::string& path, const char* statement) {
+  sqlite3* db = nullptr;
+  sqlite3_open(path.c_str(), &db);
+  sqlite3_exec(db, statement, nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+RunSummary full_summary() {
+  RunSummary s;
+  s.steps = 1234;
+  s.samples = 78976;
+  s.epochs = 3.5;
+  s.time_s = 12.25;
+  s.samples_per_s_median = 6400.5;
+  s.peak_memory_bytes = 9876543210;
+  s.final_train_loss = 0.125;
+  s.final_val_loss = 0.25;
+  s.final_val_accuracy = 0.9375;
+  s.best_val_loss = 0.2;
+  s.best_val_accuracy = kNaN;
+  s.steps_to_target = 1000;
+  s.samples_to_target = 64000;
+  s.epochs_to_target = 2.75;
+  s.time_to_target_s = 10.5;
+  return s;
+}
+
+}  // namespace
+
+class TestRunStore : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void createAppendFinishRoundTrip() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("nested/folder/runs.sqlite").toStdString();
+    RunStore store(path);
+    QVERIFY(std::filesystem::exists(path));
+    const auto id = store.create_run("b64", R"({"seed":1})", "cpu (Eigen)", R"({"os":"linux"})");
+    const auto other = store.create_run("b128", "{}", "cpu", "");
+    QVERIFY(id > 0 && other > id);
+
+    auto rec = store.run(id);
+    QVERIFY(rec);
+    QCOMPARE(rec->name, std::string("b64"));
+    QCOMPARE(rec->status, RunStatus::running);
+    QCOMPARE(rec->config_json, std::string(R"({"seed":1})"));
+    QCOMPARE(rec->device, std::string("cpu (Eigen)"));
+    QCOMPARE(rec->environment_json, std::string(R"({"os":"linux"})"));
+    QCOMPARE(rec->summary_json, std::string("{}"));
+    QVERIFY2(std::regex_match(rec->created, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")),
+             rec->created.c_str());
+    QCOMPARE(store.run(other)->environment_json, std::string("{}"));
+
+    // Written out of order and in two batches; read back in step order.
+    const std::vector<StepEvent> written = {make_step(id, 3), make_step(id, 1), make_step(id, 2)};
+    store.append_steps(std::span(written).subspan(0, 2));
+    store.append_steps(std::span(written).subspan(2));
+    store.append_steps(std::vector<StepEvent>{make_step(other, 1)});
+    EvalEvent ev{id, 3, 0.03, 0.5, 0.875, 0.6, 0.006};
+    EvalEvent ev_regression{id, 1, 0.01, 0.7, kNaN, 0.9, 0.002};
+    store.append_evals(std::vector<EvalEvent>{ev, ev_regression});
+
+    const auto steps = store.steps(id);
+    QCOMPARE(steps.size(), std::size_t{3});
+    for (std::int64_t i = 0; i < 3; ++i) QVERIFY(same_step(steps[i], make_step(id, i + 1)));
+    QVERIFY(std::isnan(steps[0].grad_norm2));  // NaN stored as NULL comes back as NaN
+    QCOMPARE(steps[1].grad_norm2, 0.5);
+    QCOMPARE(store.steps(other).size(), std::size_t{1});
+    const auto evals = store.evals(id);
+    QCOMPARE(evals.size(), std::size_t{2});
+    QCOMPARE(evals[0].step, std::int64_t{1});
+    QVERIFY(std::isnan(evals[0].val_accuracy));
+    QCOMPARE(evals[1].val_accuracy, 0.875);
+    QCOMPARE(evals[1].train_loss, 0.6);
+    QCOMPARE(evals[1].wall_s, 0.006);
+
+    RunFinished fin{id, RunStatus::target_reached, "reached val_accuracy 0.9", full_summary()};
+    store.finish_run(fin);
+    rec = store.run(id);
+    QCOMPARE(rec->status, RunStatus::target_reached);
+    QCOMPARE(rec->reason, fin.reason);
+    const RunSummary back = summary_from_json(rec->summary_json);
+    QCOMPARE(back.steps_to_target, std::optional<std::int64_t>(1000));
+    QCOMPARE(back.peak_memory_bytes, std::int64_t{9876543210});
+
+    const auto runs = store.list_runs();
+    QCOMPARE(runs.size(), std::size_t{2});
+    QCOMPARE(runs[0].id, id);
+    QCOMPARE(runs[1].status, RunStatus::running);
+
+    store.rename_run(other, "renamed");
+    QCOMPARE(store.run(other)->name, std::string("renamed"));
+    store.delete_run(id);
+    QVERIFY(!store.run(id));
+    QVERIFY(store.steps(id).empty());
+    QVERIFY(store.evals(id).empty());
+    QCOMPARE(store.list_runs().size(), std::size_t{1});
+    QVERIFY(error_of([&] {
+              store.finish_run(fin);
+            }).find("run " + std::to_string(id) + " is not in the store") != std::string::npos);
+    QVERIFY(!error_of([&] { store.rename_run(999, "x"); }).empty());
+  }
+
+  void schemaVersionAndWal() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("runs.sqlite").toStdString();
+    { RunStore store(path); }
+    QCOMPARE(pragma(path, "PRAGMA user_version"), std::to_string(RunStore::kSchemaVersion));
+    QCOMPARE(pragma(path, "PRAGMA journal_mode"), std::string("wal"));
+    QCOMPARE(
+        pragma(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('runs','steps','evals')"),
+        std::string("3"));
+    { RunStore again(path); }  // reopening an up-to-date store changes nothing
+    QCOMPARE(pragma(path, "PRAGMA user_version"), std::string("1"));
+
+    sql(path, "PRAGMA user_version = 7");
+    const std::string err = error_of([&] { RunStore newer(path); });
+    QVERIFY2(err.find(path + ": the run store has schema version 7, newer") == 0, err.c_str());
+  }
+
+  void summaryJsonRoundTrip() {
+    const RunSummary s = full_summary();
+    const std::string text = summary_to_json(s);
+    QVERIFY2(text.find("\"best_val_accuracy\":null") != std::string::npos, text.c_str());
+    QVERIFY(text.find("diverged_step") == std::string::npos);  // unset optionals are omitted
+    const RunSummary b = summary_from_json(text);
+    QCOMPARE(b.steps, s.steps);
+    QCOMPARE(b.samples, s.samples);
+    QCOMPARE(b.epochs, s.epochs);
+    QCOMPARE(b.time_s, s.time_s);
+    QCOMPARE(b.samples_per_s_median, s.samples_per_s_median);
+    QCOMPARE(b.final_train_loss, s.final_train_loss);
+    QCOMPARE(b.final_val_loss, s.final_val_loss);
+    QCOMPARE(b.final_val_accuracy, s.final_val_accuracy);
+    QCOMPARE(b.best_val_loss, s.best_val_loss);
+    QVERIFY(std::isnan(b.best_val_accuracy));
+    QCOMPARE(b.samples_to_target, s.samples_to_target);
+    QCOMPARE(b.epochs_to_target, s.epochs_to_target);
+    QCOMPARE(b.time_to_target_s, s.time_to_target_s);
+    QVERIFY(!b.diverged_step);
+    QVERIFY(!b.oom_requested_bytes);
+    RunSummary diverged;
+    diverged.diverged_step = 17;
+    diverged.oom_requested_bytes = 1LL << 40;
+    const RunSummary d = summary_from_json(summary_to_json(diverged));
+    QCOMPARE(d.diverged_step, std::optional<std::int64_t>(17));
+    QCOMPARE(d.oom_requested_bytes, std::optional<std::int64_t>(1LL << 40));
+    QVERIFY(std::isnan(summary_from_json("{}").final_val_loss));
+    QVERIFY(!error_of([] { summary_from_json("[1,2"); }).empty());
+  }
+
+  void notAStoreIsRefusedByName() {
+    QTemporaryDir dir;
+    const std::string text_path = dir.filePath("notes.txt").toStdString();
+    std::string text;
+    for (int i = 0; i < 200; ++i) text += "these are not the runs you are looking for\n";
+    std::ofstream(text_path) << text;
+    std::string err = error_of([&] { RunStore s(text_path); });
+    QCOMPARE(err, text_path + ": not a BatchLab run store (the file is not an SQLite database)");
+    QCOMPARE(read_file(text_path), text);  // untouched
+
+    const std::string other_db = dir.filePath("other.sqlite").toStdString();
+    sql(other_db, "CREATE TABLE photos (id INTEGER, file TEXT)");
+    err = error_of([&] { RunStore s(other_db); });
+    QCOMPARE(err, other_db + ": not a BatchLab run store (an SQLite database with tables photos)");
+
+    err = error_of([&] { RunStore s(dir.path().toStdString()); });
+    QVERIFY2(err.find("is a folder") != std::string::npos, err.c_str());
+  }
+
+  void liveRunIsNotMarkedInterrupted() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("runs.sqlite").toStdString();
+    RunStore writer(path);
+    const auto id = writer.create_run("live", "{}", "cpu", "{}");
+    RunStore reader(path);  // same host, our pid is alive: the run is still going
+    QCOMPARE(reader.interrupted_at_open(), 0);
+    QCOMPARE(reader.run(id)->status, RunStatus::running);
+  }
+
+  // A CLI run killed with SIGKILL mid-training: the file stays readable, the steps flushed before
+  // the kill are there, and the next open marks the run interrupted.
+  void killedWriterLeavesInterruptedRun() {
+#if defined(__SANITIZE_THREAD__)
+    QSKIP(
+        "ThreadSanitizer cannot start threads in a child forked from a threaded process "
+        "(QtTest's watchdog); this test runs in normal builds");
+#endif
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("runs.sqlite").toStdString();
+    void* shared = mmap(nullptr, sizeof(std::atomic<std::int64_t>), PROT_READ | PROT_WRITE,
+                        MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    QVERIFY(shared != MAP_FAILED);
+    auto* produced = new (shared) std::atomic<std::int64_t>(0);
+
+    const pid_t child = fork();
+    QVERIFY(child >= 0);
+    if (child == 0) {
+      try {
+        std::int64_t run_id = 0;
+        {
+          RunStore store(path);
+          run_id = store.create_run("victim", "{}", "cpu", "{}");
+        }
+        StoreSink sink(path);
+        for (std::int64_t i = 1; i <= 20000; ++i) {  // ~20 s at most: the parent kills it first
+          sink.on_step(make_step(run_id, i));
+          produced->store(i);
+          usleep(1000);
+        }
+      } catch (...) {
+        _exit(3);
+      }
+      _exit(0);
+    }
+
+    // Let it write for about a second, counting from its first step.
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (produced->load() == 0 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(5ms);
+    std::this_thread::sleep_for(1000ms);
+    kill(child, SIGKILL);
+    int status = 0;
+    waitpid(child, &status, 0);
+    QVERIFY2(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "the writer ended on its own");
+    const std::int64_t made = produced->load();
+    munmap(shared, sizeof(std::atomic<std::int64_t>));
+
+    RunStore store(path);
+    QCOMPARE(store.interrupted_at_open(), 1);
+    const auto runs = store.list_runs();
+    QCOMPARE(runs.size(), std::size_t{1});
+    QCOMPARE(runs[0].status, RunStatus::interrupted);
+    QCOMPARE(runs[0].reason, "the process writing this run stopped unexpectedly (pid " +
+                                 std::to_string(child) + ")");
+    const auto steps = store.steps(runs[0].id);
+    const auto stored = static_cast<std::int64_t>(steps.size());
+    qInfo("child produced %lld steps, %lld reached the store", static_cast<long long>(made),
+          static_cast<long long>(stored));
+    QVERIFY(made > 100);
+    // Flushes every 250 ms: a kill loses the last quarter-second or so, never the earlier steps.
+    QVERIFY(stored > 0 && stored <= made);
+    QVERIFY2(stored >= made / 2, "most produced steps should have been stored");
+    QCOMPARE(steps.back().step, stored);  // a prefix 1..n, no holes
+    QVERIFY(same_step(steps.back(), make_step(runs[0].id, stored)));
+    QCOMPARE(summary_from_json(runs[0].summary_json).steps, stored);
+
+    RunStore again(path);  // marked once, not again
+    QCOMPARE(again.interrupted_at_open(), 0);
+  }
+
+  void readerSeesProgressWhileWriterWrites() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("runs.sqlite").toStdString();
+    std::int64_t id = 0;
+    {
+      RunStore store(path);
+      id = store.create_run("concurrent", "{}", "cpu", "{}");
+    }
+    constexpr std::int64_t kSteps = 3000;
+    std::atomic<bool> done{false};
+    std::string writer_error;
+    std::thread writer([&] {
+      try {
+        StoreSink sink(path);
+        for (std::int64_t i = 1; i <= kSteps; ++i) {
+          sink.on_step(make_step(id, i));
+          if (i % 5 == 0) std::this_thread::sleep_for(1ms);
+          if (i % 500 == 0) sink.on_eval(EvalEvent{id, i, 0.0, 0.5, 0.5, 0.5, 0.0});
+        }
+        sink.on_run_finished(RunFinished{id, RunStatus::completed, "", RunSummary{}});
+      } catch (const std::exception& e) {
+        writer_error = e.what();
+      }
+      done = true;
+    });
+
+    RunStore reader(path);
+    std::size_t last = 0;
+    int partial_reads = 0;
+    std::string reader_error;
+    while (!done) {
+      try {
+        const std::size_t n = reader.steps(id).size();
+        if (n < last) reader_error = "step count went backwards";
+        if (n > 0 && n < static_cast<std::size_t>(kSteps)) ++partial_reads;
+        last = n;
+        reader.list_runs();
+      } catch (const std::exception& e) {
+        reader_error = e.what();
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+    writer.join();
+    QVERIFY2(writer_error.empty(), writer_error.c_str());
+    QVERIFY2(reader_error.empty(), reader_error.c_str());
+    QVERIFY2(partial_reads > 0, "the reader never saw the run in progress");
+    // on_run_finished returned only once everything was written.
+    QCOMPARE(reader.steps(id).size(), static_cast<std::size_t>(kSteps));
+    QCOMPARE(reader.evals(id).size(), std::size_t{6});
+    QCOMPARE(reader.run(id)->status, RunStatus::completed);
+  }
+
+  void storeSinkRefusesBadPathUpFront() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("junk.bin").toStdString();
+    std::ofstream(path) << std::string(4096, 'x');
+    QVERIFY(error_of([&] { StoreSink sink(path); }).find(path) == 0);
+  }
+
+  void defaultStorePathFollowsEnvironment() {
+    const QByteArray old_db = qgetenv("BATCHLAB_DB"), old_xdg = qgetenv("XDG_DATA_HOME");
+    qputenv("BATCHLAB_DB", "/tmp/x/mine.sqlite");
+    const auto explicit_db = default_store_path();
+    qunsetenv("BATCHLAB_DB");
+    qputenv("XDG_DATA_HOME", "/data/home");
+    const auto xdg = default_store_path();
+    qunsetenv("XDG_DATA_HOME");
+    const auto fallback = default_store_path();
+    if (!old_db.isEmpty()) qputenv("BATCHLAB_DB", old_db);
+    if (!old_xdg.isEmpty()) qputenv("XDG_DATA_HOME", old_xdg);
+    QCOMPARE(explicit_db.string(), std::string("/tmp/x/mine.sqlite"));
+    QCOMPARE(xdg.string(), std::string("/data/home/batchlab/runs.sqlite"));
+    QVERIFY(fallback.string().ends_with("/.local/share/batchlab/runs.sqlite"));
+  }
+};
+
+QTEST_APPLESS_MAIN(TestRunStore)
+#include "test_run_store.moc"
