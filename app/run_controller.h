@@ -28,6 +28,9 @@ namespace batchlab {
 class RunController final : public QObject {
   Q_OBJECT
  public:
+  // The worker thread's nice value (Linux): the GUI thread wins the CPU when both want it.
+  static constexpr int kWorkerNice = 5;
+
   // `sink` receives every event of every run (it must outlive the controller).
   explicit RunController(EventSink* sink, QObject* parent = nullptr);
   ~RunController() override;

@@ -43,11 +43,13 @@ void RunSession::drainNow() {
     table_.upsert(row);
     emit runStarted(e);
   }
-  for (const auto& e : batch.steps) series_.append(e);
+  series_.append(batch.steps);
   for (const auto& e : batch.evals) series_.append(e);
   // One table update per run and drain, not per step.
   std::set<std::int64_t> touched;
-  for (const auto& e : batch.steps) touched.insert(e.run_id);
+  for (std::size_t i = 0; i < batch.steps.size(); ++i)
+    if (i == 0 || batch.steps[i].run_id != batch.steps[i - 1].run_id)
+      touched.insert(batch.steps[i].run_id);
   for (const auto& e : batch.evals) touched.insert(e.run_id);
   for (const std::int64_t id : touched) {
     const RunRow* current = table_.find(id);

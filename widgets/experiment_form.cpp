@@ -241,10 +241,7 @@ void ExperimentForm::revalidate() {
       QString reason = QString::fromUtf8(e.what());
       const QString prefix = QStringLiteral("form: %1: ").arg(field);
       if (reason.startsWith(prefix)) reason = reason.mid(prefix.size());
-      // The engine may name a sub-key the form edits as one field (dataset.validation_fraction).
-      QString key = field;
-      while (!key.isEmpty() && !(fields_.has(key) && relevant(key)))
-        key = key.left(std::max<qsizetype>(key.lastIndexOf(QLatin1Char('.')), 0));
+      const QString key = fieldFor(field);
       if (key.isEmpty())
         general = QStringLiteral("%1: %2").arg(field, reason);
       else
@@ -261,6 +258,18 @@ void ExperimentForm::revalidate() {
     problem_ = problem;
     emit validityChanged(problem_.isEmpty(), problem_);
   }
+}
+
+QString ExperimentForm::fieldFor(const QString& engine_field) const {
+  // "model.hidden[1]" is the hidden-layers field; "stop.target" its first sub-field; a
+  // sub-key the form edits as one field belongs to its parent.
+  QString key = engine_field.left(engine_field.indexOf(QLatin1Char('[')));
+  const auto usable = [&](const QString& k) { return fields_.has(k) && relevant(k); };
+  for (const char* child : {"", ".metric", ".epochs"})
+    if (usable(key + QLatin1String(child))) return key + QLatin1String(child);
+  while (!key.isEmpty() && !usable(key))
+    key = key.left(std::max<qsizetype>(key.lastIndexOf(QLatin1Char('.')), 0));
+  return key;
 }
 
 void ExperimentForm::onEdited() {

@@ -78,6 +78,8 @@ class ExperimentForm final : public QWidget {
   // False for a field the current choices make irrelevant (hidden, and not read).
   bool relevant(const QString& key) const;
   void revalidate();
+  // The form field that shows an error the engine reports for `engine_field`; empty: none.
+  QString fieldFor(const QString& engine_field) const;
   void updateVisibleRows();
   void onEdited();
 

@@ -23,6 +23,9 @@ LivePlot::LivePlot(const SeriesModel& model, const QString& title, QWidget* pare
   plot_->setMinimumSize(240, 160);
   plot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
   plot_->setNoAntialiasingOnDrag(true);
+  // A decimated noisy series is a zigzag of long segments; stroking it as one polyline costs
+  // hundreds of milliseconds, drawing the segments one by one a few.
+  plot_->setPlottingHint(QCP::phFastPolylines, true);
   plot_->plotLayout()->insertRow(0);
   QFont title_font = font();
   title_font.setBold(true);
@@ -136,25 +139,6 @@ void set_graph_data(QCPGraph* graph, const DecimatedSeries& points) {
     data[i] =
         QCPGraphData(points.x[static_cast<std::size_t>(i)], points.y[static_cast<std::size_t>(i)]);
   graph->data()->set(data, true);
-}
-
-long nearest_finite_index(const std::vector<double>& xs, const std::vector<double>& ys,
-                          double key) {
-  const std::size_t n = std::min(xs.size(), ys.size());
-  if (n == 0) return -1;
-  const auto it = std::lower_bound(xs.begin(), xs.begin() + static_cast<long>(n), key);
-  const long mid = static_cast<long>(it - xs.begin());
-  // Walk outwards to the nearest finite neighbour on each side.
-  long right = mid;
-  while (right < static_cast<long>(n) && !std::isfinite(ys[static_cast<std::size_t>(right)]))
-    ++right;
-  long left = mid - 1;
-  while (left >= 0 && !std::isfinite(ys[static_cast<std::size_t>(left)])) --left;
-  if (right >= static_cast<long>(n)) return left;
-  if (left < 0) return right;
-  return key - xs[static_cast<std::size_t>(left)] <= xs[static_cast<std::size_t>(right)] - key
-             ? left
-             : right;
 }
 
 }  // namespace batchlab

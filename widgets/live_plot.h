@@ -6,6 +6,7 @@
 // Subclasses say what to draw for an x range (rebuild) and what lies under the cursor (nearest).
 #pragma once
 
+#include <cmath>
 #include <optional>
 
 #include <QWidget>
@@ -77,6 +78,22 @@ class LivePlot : public QWidget {
 void set_graph_data(QCPGraph* graph, const DecimatedSeries& points);
 
 // Index of the element of ascending `xs` nearest to `key` whose `ys` value is finite; -1: none.
-long nearest_finite_index(const std::vector<double>& xs, const std::vector<double>& ys, double key);
+template <typename XCol, typename YCol>
+long nearest_finite_index(const XCol& xs, const YCol& ys, double key) {
+  const std::size_t n = std::min(xs.size(), ys.size());
+  if (n == 0) return -1;
+  const auto mid = static_cast<long>(lower_index(xs, n, key));
+  const auto finite = [&](long i) { return std::isfinite(ys[static_cast<std::size_t>(i)]); };
+  // Walk outwards to the nearest finite neighbour on each side.
+  long right = mid;
+  while (right < static_cast<long>(n) && !finite(right)) ++right;
+  long left = mid - 1;
+  while (left >= 0 && !finite(left)) --left;
+  if (right >= static_cast<long>(n)) return left;
+  if (left < 0) return right;
+  return key - xs[static_cast<std::size_t>(left)] <= xs[static_cast<std::size_t>(right)] - key
+             ? left
+             : right;
+}
 
 }  // namespace batchlab

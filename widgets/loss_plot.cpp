@@ -121,9 +121,6 @@ LossPlot::RunGraphs& LossPlot::graphsFor(const RunSeries& run) {
     it->second.smooth = plot()->addGraph();
     it->second.smooth->setPen(QPen(colour, 2));
     it->second.val = plot()->addGraph();
-    it->second.val->setLineStyle(QCPGraph::lsNone);
-    it->second.val->setScatterStyle(
-        QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(colour.darker(120), 1.5), Qt::white, 7));
   }
   return it->second;
 }
@@ -137,24 +134,35 @@ void LossPlot::dropStaleGraphs() {
     plot()->removeGraph(it->second.raw);
     plot()->removeGraph(it->second.smooth);
     plot()->removeGraph(it->second.val);
-    smooth_.erase(it->first);
+    cache_.erase(it->first);
     it = graphs_.erase(it);
   }
 }
 
-const std::vector<double>& LossPlot::smoothed(const RunSeries& run) const {
-  SmoothCache& cache = smooth_[run.run_id];
+LossPlot::RunCache& LossPlot::cacheFor(const RunSeries& run) const {
+  RunCache& cache = cache_[run.run_id];
   const double weight = smoothing();
-  if (cache.generation != run.generation || cache.weight != weight ||
-      cache.values.size() > run.loss.size()) {
-    cache = SmoothCache{run.generation, weight, DebiasedEma(weight), {}};
+  if (cache.generation != run.generation || cache.smoothed.size() > run.loss.size()) {
+    cache = RunCache{-1, -1, DebiasedEma(0.0), {}, {}, {}};
+    cache.generation = run.generation;
+  }
+  if (cache.weight != weight) {
+    cache.weight = weight;
+    cache.ema = DebiasedEma(weight);
+    cache.smoothed.clear();
+    cache.smooth_pyramid.clear();
   }
   // Only the points that arrived since the last refresh are smoothed: the EMA is causal.
-  cache.values.reserve(run.loss.size());
-  for (std::size_t i = cache.values.size(); i < run.loss.size(); ++i)
-    cache.values.push_back(std::isfinite(run.loss[i]) ? cache.ema.push(run.loss[i])
-                                                      : std::numeric_limits<double>::quiet_NaN());
-  return cache.values;
+  for (std::size_t i = cache.smoothed.size(); i < run.loss.size(); ++i)
+    cache.smoothed.push_back(std::isfinite(run.loss[i]) ? cache.ema.push(run.loss[i])
+                                                        : std::numeric_limits<double>::quiet_NaN());
+  cache.raw_pyramid.extend(run.loss);
+  cache.smooth_pyramid.extend(cache.smoothed);
+  return cache;
+}
+
+const Column& LossPlot::smoothed(const RunSeries& run) const {
+  return cacheFor(run).smoothed;
 }
 
 void LossPlot::rebuild(const QCPRange& x_range, int buckets) {
@@ -171,16 +179,34 @@ void LossPlot::rebuild(const QCPRange& x_range, int buckets) {
     if (smooth_on) raw_colour.setAlpha(55);
     g.raw->setPen(QPen(raw_colour, smooth_on ? 1 : 2));
 
-    const auto& xs = run.steps.get(kind);
-    decimate_min_max(xs, run.loss, x_range.lower, x_range.upper, buckets, scratch_);
+    const RunCache& cache = cacheFor(run);
+    const Column& xs = run.steps.get(kind);
+    decimate_min_max(xs, run.loss, x_range.lower, x_range.upper, buckets, scratch_,
+                     &cache.raw_pyramid);
     set_graph_data(g.raw, scratch_);
+    // Antialiasing a dense zigzag costs far more than it shows; keep it for sparse views.
+    g.raw->setAntialiased(!smooth_on && static_cast<int>(scratch_.x.size()) < buckets);
     if (smooth_on) {
-      decimate_min_max(xs, smoothed(run), x_range.lower, x_range.upper, buckets, scratch_);
+      decimate_min_max(xs, cache.smoothed, x_range.lower, x_range.upper, buckets, scratch_,
+                       &cache.smooth_pyramid);
       set_graph_data(g.smooth, scratch_);
+      // A dense zigzag is a band either way; a 1-pixel pen draws it many times faster.
+      const bool sparse = static_cast<int>(scratch_.x.size()) < buckets;
+      g.smooth->setAntialiased(sparse);
+      g.smooth->setPen(QPen(run_colour(id), sparse ? 2 : 1));
     }
     decimate_min_max(run.evals.get(kind), run.val_loss, x_range.lower, x_range.upper, buckets,
                      scratch_);
     set_graph_data(g.val, scratch_);
+    // Hundreds of circles read as a smear and cost tens of milliseconds to draw: past a few
+    // per 8 pixels, validation becomes a dotted line.
+    const bool dense = static_cast<int>(scratch_.x.size()) > buckets / 8;
+    g.val->setLineStyle(dense ? QCPGraph::lsLine : QCPGraph::lsNone);
+    g.val->setScatterStyle(dense ? QCPScatterStyle(QCPScatterStyle::ssNone)
+                                 : QCPScatterStyle(QCPScatterStyle::ssCircle,
+                                                   QPen(run_colour(id).darker(120), 1.5), Qt::white,
+                                                   7));
+    g.val->setPen(QPen(run_colour(id).darker(130), 1.5, Qt::DotLine));
   }
 }
 
@@ -189,7 +215,7 @@ bool LossPlot::dataXRange(QCPRange& range) const {
   const XAxisKind kind = xAxis();
   for (const auto& [id, run] : model().runs()) {
     if (!run.visible) continue;
-    for (const auto* xs : {&run.steps.get(kind), &run.evals.get(kind)}) {
+    for (const Column* xs : {&run.steps.get(kind), &run.evals.get(kind)}) {
       if (xs->empty()) continue;
       const QCPRange r(xs->front(), xs->back());
       range = found ? QCPRange(std::min(range.lower, r.lower), std::max(range.upper, r.upper)) : r;
@@ -217,7 +243,7 @@ std::optional<LivePlot::Hit> LossPlot::nearest(const QPointF& pixel) const {
   for (const auto& [id, run] : model().runs()) {
     if (!run.visible) continue;
     const QString who = QStringLiteral("#%1 %2").arg(id).arg(QString::fromStdString(run.name));
-    const auto& shown = smooth_on ? smoothed(run) : run.loss;
+    const Column& shown = smooth_on ? smoothed(run) : run.loss;
     const long i = nearest_finite_index(run.steps.get(kind), shown, key);
     if (i >= 0) {
       const auto u = static_cast<std::size_t>(i);

@@ -49,18 +49,23 @@ class LossPlot final : public LivePlot {
     QCPGraph* smooth = nullptr;
     QCPGraph* val = nullptr;
   };
-  struct SmoothCache {
+  // Per run: the smoothed loss for the current weight and the decimation pyramids, all
+  // extended with the points that arrived since the last refresh.
+  struct RunCache {
     int generation = -1;
     double weight = -1;
     DebiasedEma ema;
-    std::vector<double> values;
+    Column smoothed;
+    MinMaxPyramid raw_pyramid;
+    MinMaxPyramid smooth_pyramid;
   };
   RunGraphs& graphsFor(const RunSeries& run);
-  const std::vector<double>& smoothed(const RunSeries& run) const;
+  RunCache& cacheFor(const RunSeries& run) const;
+  const Column& smoothed(const RunSeries& run) const;
   void dropStaleGraphs();
 
   std::map<std::int64_t, RunGraphs> graphs_;
-  mutable std::map<std::int64_t, SmoothCache> smooth_;
+  mutable std::map<std::int64_t, RunCache> cache_;
   DecimatedSeries scratch_;
   QComboBox* x_choice_ = nullptr;
   QSlider* smoothing_ = nullptr;

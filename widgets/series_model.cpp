@@ -52,7 +52,18 @@ void SeriesModel::on_started(const RunStarted& e) {
 }
 
 void SeriesModel::append(const StepEvent& e) {
-  RunSeries& run = ensure(e.run_id);
+  append(std::span<const StepEvent>(&e, 1));
+}
+
+void SeriesModel::append(std::span<const StepEvent> steps) {
+  RunSeries* run = nullptr;
+  for (const StepEvent& e : steps) {
+    if (!run || run->run_id != e.run_id) run = &ensure(e.run_id);
+    append_to(*run, e);
+  }
+}
+
+void SeriesModel::append_to(RunSeries& run, const StepEvent& e) {
   const double step = static_cast<double>(e.step);
   const double samples = static_cast<double>(e.samples_seen);
   if (!std::isfinite(e.epoch) || !std::isfinite(e.wall_s)) {
@@ -81,11 +92,9 @@ void SeriesModel::append(const EvalEvent& e) {
   }
   // Evaluations carry no sample count; take it from the last step at or before theirs.
   double samples = 0.0;
-  const auto& step_col = run.steps.get(XAxisKind::step);
-  const auto it = std::upper_bound(step_col.begin(), step_col.end(), static_cast<double>(e.step));
-  if (it != step_col.begin())
-    samples =
-        run.steps.get(XAxisKind::samples)[static_cast<std::size_t>(it - step_col.begin()) - 1];
+  const Column& step_col = run.steps.get(XAxisKind::step);
+  const std::size_t after = upper_index(step_col, step_col.size(), static_cast<double>(e.step));
+  if (after > 0) samples = run.steps.get(XAxisKind::samples)[after - 1];
   run.evals.push(static_cast<double>(e.step), samples, e.epoch, e.wall_s);
   run.val_loss.push_back(finite_or_nan(e.val_loss));
   run.val_accuracy.push_back(finite_or_nan(e.val_accuracy));

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/core/events.h"
+#include "widgets/column.h"
 #include "widgets/smoothing.h"
 
 namespace batchlab {
@@ -24,9 +25,9 @@ inline constexpr int kXAxisKindCount = 4;
 
 // Columns that let a series be drawn against any of the four x axes.
 struct XColumns {
-  std::array<std::vector<double>, kXAxisKindCount> columns;
+  std::array<Column, kXAxisKindCount> columns;
 
-  const std::vector<double>& get(XAxisKind k) const { return columns[static_cast<int>(k)]; }
+  const Column& get(XAxisKind k) const { return columns[static_cast<std::size_t>(k)]; }
   std::size_t size() const { return columns[0].size(); }
   void push(double step, double samples, double epoch, double wall);
   void clear();
@@ -39,15 +40,15 @@ struct RunSeries {
 
   // One row per step: x columns, the batch's training loss, throughput and its moving average.
   XColumns steps;
-  std::vector<double> loss;
-  std::vector<double> samples_per_s;
-  std::vector<double> samples_per_s_avg;
+  Column loss;
+  Column samples_per_s;
+  Column samples_per_s_avg;
   DebiasedEma throughput_ema{0.95};
 
   // One row per evaluation.
   XColumns evals;
-  std::vector<double> val_loss;
-  std::vector<double> val_accuracy;
+  Column val_loss;
+  Column val_accuracy;
 
   // Memory by category: the latest step's and the peak total seen.
   MemoryBytes memory{};
@@ -71,6 +72,8 @@ class SeriesModel {
 
   void on_started(const RunStarted& e);
   void append(const StepEvent& e);
+  // A drained batch: the run lookup is done once per run, not once per step.
+  void append(std::span<const StepEvent> steps);
   void append(const EvalEvent& e);
   // Replaces a run's points with those read back from the store.
   void load(std::int64_t run_id, std::span<const StepEvent> steps,
@@ -81,6 +84,7 @@ class SeriesModel {
   const std::map<std::int64_t, RunSeries>& runs() const { return runs_; }
 
  private:
+  static void append_to(RunSeries& run, const StepEvent& e);
   std::map<std::int64_t, RunSeries> runs_;
 };
 

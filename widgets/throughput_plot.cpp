@@ -34,6 +34,7 @@ void ThroughputPlot::rebuild(const QCPRange& x_range, int buckets) {
     }
     plot()->removeGraph(it->second.raw);
     plot()->removeGraph(it->second.avg);
+    cache_.erase(it->first);
     it = graphs_.erase(it);
   }
   for (const auto& [id, run] : model().runs()) {
@@ -44,17 +45,25 @@ void ThroughputPlot::rebuild(const QCPRange& x_range, int buckets) {
       faint.setAlpha(55);
       g.raw = plot()->addGraph();
       g.raw->setPen(QPen(faint, 1));
+      g.raw->setAntialiased(false);  // faint per-step noise: crisp and cheap
       g.avg = plot()->addGraph();
       g.avg->setPen(QPen(run_colour(id), 2));
     }
     g.raw->setVisible(run.visible);
     g.avg->setVisible(run.visible);
     if (!run.visible) continue;
-    const auto& xs = run.steps.get(XAxisKind::step);
-    decimate_min_max(xs, run.samples_per_s, x_range.lower, x_range.upper, buckets, scratch_);
+    RunCache& cache = cache_[id];
+    if (cache.generation != run.generation) cache = RunCache{run.generation, {}, {}};
+    cache.raw.extend(run.samples_per_s);
+    cache.avg.extend(run.samples_per_s_avg);
+    const Column& xs = run.steps.get(XAxisKind::step);
+    decimate_min_max(xs, run.samples_per_s, x_range.lower, x_range.upper, buckets, scratch_,
+                     &cache.raw);
     set_graph_data(g.raw, scratch_);
-    decimate_min_max(xs, run.samples_per_s_avg, x_range.lower, x_range.upper, buckets, scratch_);
+    decimate_min_max(xs, run.samples_per_s_avg, x_range.lower, x_range.upper, buckets, scratch_,
+                     &cache.avg);
     set_graph_data(g.avg, scratch_);
+    g.avg->setAntialiased(static_cast<int>(scratch_.x.size()) < buckets);
   }
 }
 

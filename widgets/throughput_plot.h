@@ -25,7 +25,13 @@ class ThroughputPlot final : public LivePlot {
     QCPGraph* raw = nullptr;
     QCPGraph* avg = nullptr;
   };
+  struct RunCache {
+    int generation = -1;
+    MinMaxPyramid raw;
+    MinMaxPyramid avg;
+  };
   std::map<std::int64_t, RunGraphs> graphs_;
+  std::map<std::int64_t, RunCache> cache_;
   DecimatedSeries scratch_;
 };
 

@@ -16,6 +16,9 @@ class TestDecimate : public QObject {
   void bucketsHoldTheirTrueMinAndMax();
   void zoomedRangeKeepsOneNeighbourEachSide();
   void nonFiniteValuesAreSkipped();
+  void pyramidIndexesEveryBlocksExtremes();
+  void pyramidDecimationKeepsSpikesAndBounds();
+  void chunkedColumnBehavesLikeAVector();
 };
 
 void TestDecimate::shortSeriesPassesUnchanged() {
@@ -110,6 +113,85 @@ void TestDecimate::nonFiniteValuesAreSkipped() {
   big_y[5000] = 2.0;
   decimate_min_max(big_x, big_y, 0, 9999, 50, out);
   QCOMPARE(out.y, (std::vector<double>{2.0}));
+}
+
+void TestDecimate::pyramidIndexesEveryBlocksExtremes() {
+  Column y;
+  MinMaxPyramid pyramid;
+  std::uint64_t s = 99;
+  // Extended in uneven pieces, as a stream arrives.
+  for (int piece : {5, 700, 1, 40'000, 123, 300'000}) {
+    for (int k = 0; k < piece; ++k) {
+      s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+      y.push_back((s >> 40) % 7 == 0 ? NAN : static_cast<double>(s >> 40));
+    }
+    pyramid.extend(y);
+  }
+  for (int level = 0; level < MinMaxPyramid::kLevels; ++level) {
+    const std::size_t block = MinMaxPyramid::block_size(level);
+    const auto& entries = pyramid.level(level);
+    QCOMPARE(entries.size(), y.size() / block);
+    for (std::size_t b = 0; b < entries.size(); b += 1 + entries.size() / 50) {
+      double lo = INFINITY, hi = -INFINITY;
+      for (std::size_t i = b * block; i < (b + 1) * block; ++i) {
+        if (!std::isfinite(y[i])) continue;
+        lo = std::min(lo, y[i]);
+        hi = std::max(hi, y[i]);
+      }
+      QCOMPARE(y[static_cast<std::size_t>(entries[b].lo)], lo);
+      QCOMPARE(y[static_cast<std::size_t>(entries[b].hi)], hi);
+    }
+  }
+}
+
+void TestDecimate::pyramidDecimationKeepsSpikesAndBounds() {
+  const std::size_t n = 3'000'000;
+  Column x, y;
+  for (std::size_t i = 0; i < n; ++i) {
+    x.push_back(static_cast<double>(i + 1));
+    y.push_back(i == 2'345'678 ? 1e6 : i == 111 ? -1e6 : std::sin(static_cast<double>(i) * 1e-3));
+  }
+  MinMaxPyramid pyramid;
+  pyramid.extend(y);
+  DecimatedSeries fast, slow;
+  const int buckets = 800;
+  decimate_min_max(x, y, 1, static_cast<double>(n), buckets, fast, &pyramid);
+  decimate_min_max(x, y, 1, static_cast<double>(n), buckets, slow);
+  QVERIFY(fast.x.size() <= 2 * static_cast<std::size_t>(buckets) + 2);
+  QVERIFY(std::is_sorted(fast.x.begin(), fast.x.end()));
+  QCOMPARE(*std::max_element(fast.y.begin(), fast.y.end()), 1e6);
+  QCOMPARE(*std::min_element(fast.y.begin(), fast.y.end()), -1e6);
+  QCOMPARE(fast.x.front(), 1.0);
+  QCOMPARE(fast.x.back(), static_cast<double>(n));
+  // Every kept point is a real point, with its exact value.
+  for (std::size_t k = 0; k < fast.x.size(); ++k)
+    QCOMPARE(fast.y[k], y[static_cast<std::size_t>(fast.x[k]) - 1]);
+  // The outline matches the point-by-point result: same extremes in every tenth of the range.
+  for (int part = 0; part < 10; ++part) {
+    const double lo = 1 + part * (n / 10.0), hi = lo + n / 10.0 - 3000;  // skip block seams
+    auto extreme = [&](const DecimatedSeries& d, bool want_max) {
+      double e = want_max ? -INFINITY : INFINITY;
+      for (std::size_t k = 0; k < d.x.size(); ++k)
+        if (d.x[k] >= lo && d.x[k] <= hi) e = want_max ? std::max(e, d.y[k]) : std::min(e, d.y[k]);
+      return e;
+    };
+    QVERIFY(std::abs(extreme(fast, true) - extreme(slow, true)) < 1e-3);
+    QVERIFY(std::abs(extreme(fast, false) - extreme(slow, false)) < 1e-3);
+  }
+}
+
+void TestDecimate::chunkedColumnBehavesLikeAVector() {
+  Column c;
+  QVERIFY(c.empty());
+  for (std::size_t i = 0; i < 3 * Column::kChunk + 5; ++i) c.push_back(static_cast<double>(i));
+  QCOMPARE(c.size(), 3 * Column::kChunk + 5);
+  QCOMPARE(c.front(), 0.0);
+  QCOMPARE(c.back(), static_cast<double>(3 * Column::kChunk + 4));
+  QCOMPARE(c[Column::kChunk], static_cast<double>(Column::kChunk));
+  QCOMPARE(lower_index(c, c.size(), 70000.5), std::size_t{70001});
+  QCOMPARE(upper_index(c, c.size(), 70000.0), std::size_t{70001});
+  c.clear();
+  QCOMPARE(c.size(), std::size_t{0});
 }
 
 QTEST_APPLESS_MAIN(TestDecimate)

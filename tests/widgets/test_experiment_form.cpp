@@ -83,13 +83,29 @@ void TestExperimentForm::outOfRangeValuesNameTheirLimit() {
 
 void TestExperimentForm::crossFieldRulesComeFromTheEngine() {
   ExperimentForm form;
-  type(form, "batch.size", "64");
-  type(form, "batch.accumulate", "3");  // 64 does not split into 3 equal micro-batches
+  type(form, "batch.size", "16");
+  type(form, "batch.accumulate", "64");  // 16 samples cannot make 64 micro-batches
   QVERIFY(!form.valid());
-  QVERIFY2(
-      !form.fieldError("batch.accumulate").isEmpty() || !form.fieldError("batch.size").isEmpty(),
-      qPrintable(form.problem()));
-  QVERIFY(form.problem().contains("accumulate") || form.problem().contains("batch.size"));
+  QVERIFY2(form.fieldError("batch.accumulate").contains("cannot split a batch of 16"),
+           qPrintable(form.fieldError("batch.accumulate")));
+  QVERIFY(form.fieldError("batch.size").isEmpty());
+  type(form, "batch.accumulate", "2");
+  QVERIFY2(form.valid(), qPrintable(form.problem()));
+  // No stop criterion at all: shown at the first stop field.
+  type(form, "stop.epochs", "");
+  type(form, "stop.max_steps", "");
+  type(form, "stop.time_limit_s", "");
+  QVERIFY(!form.valid());
+  QVERIFY2(form.fieldError("stop.epochs").contains("no stop criterion"),
+           qPrintable(form.problem()));
+  type(form, "stop.epochs", "2");
+  // An accuracy target on a regression set is refused at the target's metric.
+  qobject_cast<QComboBox*>(form.editor("dataset.kind"))->setCurrentText("linear");
+  qobject_cast<QComboBox*>(form.editor("stop.target.metric"))->setCurrentText("val_accuracy");
+  type(form, "stop.target.value", "0.9");
+  QVERIFY(!form.valid());
+  QVERIFY2(form.fieldError("stop.target.metric").contains("regression"),
+           qPrintable(form.problem()));
 }
 
 void TestExperimentForm::fixingTheFieldMakesTheFormValidAgain() {

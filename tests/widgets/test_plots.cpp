@@ -110,7 +110,8 @@ void TestPlots::smoothedLineIsTheDebiasedEma() {
   plot.refresh();
   DebiasedEma ema(0.9);
   double last = 0;
-  for (double v : model_.find(1)->loss) last = ema.push(v);
+  const Column& loss = model_.find(1)->loss;
+  for (std::size_t i = 0; i < loss.size(); ++i) last = ema.push(loss[i]);
   QCPGraph* smooth = plot.smoothGraph(1);
   QVERIFY(smooth->visible());
   QCOMPARE((smooth->data()->constEnd() - 1)->value, last);

@@ -56,10 +56,10 @@ void TestSeriesModel::stepsFillEveryXColumn() {
   for (int i = 1; i <= 3; ++i) m.append(step(7, i, 1.0 / i));
   const RunSeries* r = m.find(7);
   QVERIFY(r);
-  QCOMPARE(r->steps.get(XAxisKind::step), (std::vector<double>{1, 2, 3}));
-  QCOMPARE(r->steps.get(XAxisKind::samples), (std::vector<double>{32, 64, 96}));
-  QCOMPARE(r->steps.get(XAxisKind::epoch), (std::vector<double>{0.1, 0.2, 0.3}));
-  QCOMPARE(r->steps.get(XAxisKind::wall), (std::vector<double>{0.01, 0.02, 0.03}));
+  QCOMPARE(r->steps.get(XAxisKind::step).to_vector(), (std::vector<double>{1, 2, 3}));
+  QCOMPARE(r->steps.get(XAxisKind::samples).to_vector(), (std::vector<double>{32, 64, 96}));
+  QCOMPARE(r->steps.get(XAxisKind::epoch).to_vector(), (std::vector<double>{0.1, 0.2, 0.3}));
+  QCOMPARE(r->steps.get(XAxisKind::wall).to_vector(), (std::vector<double>{0.01, 0.02, 0.03}));
   QCOMPARE(r->loss[2], 1.0 / 3);
   QCOMPARE(r->peak_memory, std::int64_t{3856});
   QCOMPARE(r->batch_size, std::int64_t{32});
@@ -96,9 +96,9 @@ void TestSeriesModel::evalsTakeTheirSampleCountFromTheSteps() {
   e.wall_s = 0.1;
   m.append(e);
   const RunSeries* r = m.find(2);
-  QCOMPARE(r->evals.get(XAxisKind::samples), (std::vector<double>{320}));
-  QCOMPARE(r->val_loss, (std::vector<double>{0.7}));
-  QCOMPARE(r->val_accuracy, (std::vector<double>{0.8}));
+  QCOMPARE(r->evals.get(XAxisKind::samples).to_vector(), (std::vector<double>{320}));
+  QCOMPARE(r->val_loss.to_vector(), (std::vector<double>{0.7}));
+  QCOMPARE(r->val_accuracy.to_vector(), (std::vector<double>{0.8}));
 }
 
 void TestSeriesModel::loadReplacesPointsAndBumpsGeneration() {
@@ -107,7 +107,7 @@ void TestSeriesModel::loadReplacesPointsAndBumpsGeneration() {
   const int before = m.find(3)->generation;
   std::vector<StepEvent> stored{step(3, 1, 2.0), step(3, 2, 1.5)};
   m.load(3, stored, {});
-  QCOMPARE(m.find(3)->loss, (std::vector<double>{2.0, 1.5}));
+  QCOMPARE(m.find(3)->loss.to_vector(), (std::vector<double>{2.0, 1.5}));
   QVERIFY(m.find(3)->generation != before);
   m.set_visible(3, false);
   QVERIFY(!m.find(3)->visible);
