@@ -27,8 +27,8 @@ void add_launch_options(QCommandLineParser& parser) {
       {"run", "Start the experiment at once."},
       {"screenshot", "Save a PNG of the whole window when the run ends.", "PATH"},
       {"quit-when-done",
-       "Quit when the run ends (exit 0: completed/target/stopped, 3: diverged/out of "
-       "memory/failed, 1: could not start)."},
+       "Quit when the run ends. Exit 0: completed, target reached or stopped; 1: failed; "
+       "2: bad preset, config or data; 3: diverged or out of memory."},
       {"db", "Run store to use (default: BATCHLAB_DB or ~/.local/share/batchlab/runs.sqlite).",
        "PATH"},
       {"settings", "Read and write settings in this INI file instead of the user's.", "PATH"},
@@ -63,20 +63,25 @@ bool Automation::start() {
     QString error;
     if (!window_.form()->loadPreset(options_.preset, options_.sets, error)) {
       std::fprintf(stderr, "batchlab: %s\n", error.toLocal8Bit().constData());
-      exit_code_ = 1;
+      exit_code_ = 2;
       return false;
     }
   }
-  if (!options_.run) return true;
+  if (!options_.run) {
+    // A picture of the window as configured, for docs: no run to wait for.
+    if (!options_.screenshot.isEmpty() || options_.quit_when_done)
+      QTimer::singleShot(300, this, &Automation::finish);
+    return true;
+  }
   if (!window_.form()->valid()) {
     std::fprintf(stderr, "batchlab: cannot run: %s\n",
                  window_.form()->problem().toLocal8Bit().constData());
-    exit_code_ = 1;
+    exit_code_ = 2;
     return false;
   }
   connect(window_.controller(), &RunController::runRejected, this, [this](const QString& m) {
     std::fprintf(stderr, "batchlab: the run could not start: %s\n", m.toLocal8Bit().constData());
-    exit_code_ = 1;
+    exit_code_ = 2;
   });
   connect(window_.controller(), &RunController::idle, this, &Automation::onIdle);
   window_.runExperiment();
@@ -84,8 +89,12 @@ bool Automation::start() {
 }
 
 void Automation::onIdle() {
-  if (const auto& f = window_.controller()->lastFinished(); f && exit_code_ == 0)
-    exit_code_ = is_failure(f->status) ? 3 : 0;
+  if (const auto& f = window_.controller()->lastFinished(); f && exit_code_ == 0) {
+    if (f->status == RunStatus::failed)
+      exit_code_ = 1;
+    else if (is_failure(f->status))
+      exit_code_ = 3;
+  }
   // Let the last queued events and the layout settle before the picture is taken.
   QTimer::singleShot(150, this, &Automation::finish);
 }

@@ -37,9 +37,10 @@ inline constexpr const char* kNoDisplayMessage =
     "batchlab: no display found — run it under xvfb-run (xvfb-run batchlab …) or use "
     "batchlab-cli for headless runs";
 
-// Drives the window for --preset/--run/--screenshot/--quit-when-done. Exit codes: 0 when the
-// run completed, reached its target or was stopped; 1 when it could not start, or the preset or
-// screenshot failed; 3 when it diverged, ran out of memory or failed.
+// Drives the window for --preset/--run/--screenshot/--quit-when-done. Exit codes as
+// batchlab-cli's: 0 the run completed, reached its target or was stopped; 1 it failed (or the
+// screenshot could not be written); 2 bad input (preset, config or data: nothing stored);
+// 3 it diverged or ran out of memory.
 class Automation final : public QObject {
   Q_OBJECT
  public:

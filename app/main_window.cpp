@@ -5,6 +5,7 @@
 #include <QCloseEvent>
 #include <QDockWidget>
 #include <QFileDialog>
+#include <QScreen>
 #include <QScrollArea>
 #include <QShortcut>
 #include <QSplitter>
@@ -95,8 +96,8 @@ QWidget* MainWindow::createPlots() {
   tiles->setObjectName(QStringLiteral("plotTiles"));
   tiles->addWidget(loss_);
   tiles->addWidget(lower);
-  tiles->setStretchFactor(0, 3);
-  tiles->setStretchFactor(1, 2);
+  tiles->setStretchFactor(0, 4);
+  tiles->setStretchFactor(1, 3);
   layout->addWidget(tiles, 1);
   // Space pauses and resumes while the plots have focus; in the form it keeps typing spaces.
   auto* space = new QShortcut(QKeySequence(Qt::Key_Space), central);
@@ -112,14 +113,14 @@ void MainWindow::createDocks() {
   scroll->setWidgetResizable(true);
   scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
   scroll->setMinimumWidth(form_->minimumSizeHint().width() + 24);
-  auto* experiment = new QDockWidget(tr("Experiment"), this);
+  auto* experiment = experiment_dock_ = new QDockWidget(tr("Experiment"), this);
   experiment->setObjectName(QStringLiteral("experimentDock"));
   experiment->setWidget(scroll);
   experiment->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
   addDockWidget(Qt::LeftDockWidgetArea, experiment);
 
   runs_view_ = new RunsTableView(&session_->table());
-  auto* runs = new QDockWidget(tr("Runs"), this);
+  auto* runs = runs_dock_ = new QDockWidget(tr("Runs"), this);
   runs->setObjectName(QStringLiteral("runsDock"));
   runs->setWidget(runs_view_);
   runs->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
@@ -219,6 +220,7 @@ void MainWindow::onRunFinished(const RunFinished& finished) {
   if (is_failure(finished.status)) {
     banner_->showMessage(tr("Run %1 %2: %3").arg(who, how, QString::fromStdString(finished.reason)),
                          MessageBanner::Kind::error);
+    statusBar()->showMessage(tr("Run %1 %2 (see the message above the plots)").arg(who, how), 8000);
   } else {
     statusBar()->showMessage(tr("Run %1 %2").arg(who, how), 8000);
   }
@@ -262,8 +264,16 @@ void MainWindow::showSettings() {
 }
 
 void MainWindow::restoreSettings() {
-  restoreGeometry(settings_.geometry());
-  restoreState(settings_.windowState());
+  if (!restoreGeometry(settings_.geometry())) {
+    // First start: the whole of a laptop screen, a generous window on a big one.
+    const QRect available = screen()->availableGeometry();
+    resize(available.size().boundedTo(QSize(1920, 1200)));
+    move(available.center() - rect().center());
+  }
+  if (!restoreState(settings_.windowState())) {
+    resizeDocks({experiment_dock_}, {std::max(340, width() / 4)}, Qt::Horizontal);
+    resizeDocks({runs_dock_}, {std::max(150, height() / 5)}, Qt::Vertical);
+  }
   loss_->setXAxis(
       static_cast<XAxisKind>(std::clamp(settings_.lossXAxis(), 0, kXAxisKindCount - 1)));
   loss_->setSmoothing(settings_.lossSmoothing());

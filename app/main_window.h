@@ -10,6 +10,8 @@
 
 #include <QMainWindow>
 
+class QDockWidget;
+
 namespace batchlab {
 
 class AppSettings;
@@ -85,6 +87,8 @@ class MainWindow final : public QMainWindow {
   QAction* open_store_ = nullptr;
   QAction* settings_action_ = nullptr;
   QByteArray default_state_;
+  QDockWidget* experiment_dock_ = nullptr;
+  QDockWidget* runs_dock_ = nullptr;
 };
 
 }  // namespace batchlab

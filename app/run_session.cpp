@@ -37,7 +37,7 @@ void RunSession::drainNow() {
     row.id = e.run_id;
     row.name = QString::fromStdString(e.name);
     row.status = RunStatus::running;
-    row.batch = e.config.batch.size;
+    row.batch = starting_batch(e);
     row.lr = e.config.optimizer.lr;
     row.visible = true;
     table_.upsert(row);

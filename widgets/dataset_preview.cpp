@@ -135,6 +135,9 @@ void DatasetPreview::showScatter() {
   QFont legend_font = font();
   legend_font.setPointSizeF(legend_font.pointSizeF() * 0.8);
   scatter_->legend->setFont(legend_font);
+  // See-through, so the points under it still show.
+  scatter_->legend->setBrush(QColor(255, 255, 255, 170));
+  scatter_->legend->setBorderPen(QPen(QColor(0, 0, 0, 60)));
   for (int c = 0; c < classes; ++c) {
     QCPGraph* g = scatter_->addGraph();
     g->setLineStyle(QCPGraph::lsNone);

@@ -29,7 +29,9 @@ LivePlot::LivePlot(const SeriesModel& model, const QString& title, QWidget* pare
   plot_->plotLayout()->insertRow(0);
   QFont title_font = font();
   title_font.setBold(true);
-  plot_->plotLayout()->addElement(0, 0, new QCPTextElement(plot_, title, title_font));
+  title_ = new QCPTextElement(plot_, title, title_font);
+  title_text_ = title;
+  plot_->plotLayout()->addElement(0, 0, title_);
   layout->addWidget(plot_, 1);
 
   tracer_ = new QCPItemTracer(plot_);
@@ -121,6 +123,9 @@ void LivePlot::onMouseMove(QMouseEvent* event) {
 
 void LivePlot::resizeEvent(QResizeEvent* event) {
   QWidget::resizeEvent(event);
+  // A narrow tile shortens its title rather than cutting it at both ends.
+  title_->setText(QFontMetrics(title_->font())
+                      .elidedText(title_text_, Qt::ElideRight, std::max(40, width() - 16)));
   // The bucket count follows the width; re-decimate once the layout has settled.
   QTimer::singleShot(0, this, [this] { refresh(); });
 }
@@ -131,6 +136,18 @@ bool LivePlot::eventFilter(QObject* watched, QEvent* event) {
     plot_->replot(QCustomPlot::rpQueuedReplot);
   }
   return QWidget::eventFilter(watched, event);
+}
+
+void use_count_ticks(QCPAxis* axis, bool counts) {
+  if (!counts) {
+    axis->setTicker(QSharedPointer<QCPAxisTicker>::create());
+    return;
+  }
+  // Multiples of 1 (2, 5, 10, ...): never a "step 2.5".
+  auto ticker = QSharedPointer<QCPAxisTickerFixed>::create();
+  ticker->setTickStep(1.0);
+  ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+  axis->setTicker(ticker);
 }
 
 void set_graph_data(QCPGraph* graph, const DecimatedSeries& points) {

@@ -70,9 +70,14 @@ class LivePlot : public QWidget {
   QCustomPlot* plot_ = nullptr;
   QHBoxLayout* controls_ = nullptr;
   QCPItemTracer* tracer_ = nullptr;
+  QCPTextElement* title_ = nullptr;
+  QString title_text_;
   bool follow_ = true;
   bool applying_ = false;
 };
+
+// Ticks on whole numbers only (steps and sample counts), or the default ticker.
+void use_count_ticks(QCPAxis* axis, bool counts);
 
 // Hands decimated points to a graph in one bulk call (already sorted by x).
 void set_graph_data(QCPGraph* graph, const DecimatedSeries& points);

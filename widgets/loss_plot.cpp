@@ -29,7 +29,8 @@ QString x_axis_label(XAxisKind kind) {
 }
 
 LossPlot::LossPlot(const SeriesModel& model, QWidget* parent)
-    : LivePlot(model, tr("Loss: training per step (line), validation per evaluation (●)"), parent) {
+    : LivePlot(model, tr("Loss — training per step (line), validation per evaluation (●)"),
+               parent) {
   x_choice_ = new QComboBox(this);
   for (int k = 0; k < kXAxisKindCount; ++k)
     x_choice_->addItem(x_axis_label(static_cast<XAxisKind>(k)));
@@ -57,8 +58,11 @@ LossPlot::LossPlot(const SeriesModel& model, QWidget* parent)
   plot()->xAxis->setLabel(x_axis_label(XAxisKind::step));
   smoothing_label_->setText(QString::number(smoothing(), 'f', 2));
 
+  use_count_ticks(plot()->xAxis, true);
   connect(x_choice_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int k) {
-    plot()->xAxis->setLabel(x_axis_label(static_cast<XAxisKind>(k)));
+    const auto kind = static_cast<XAxisKind>(k);
+    plot()->xAxis->setLabel(x_axis_label(kind));
+    use_count_ticks(plot()->xAxis, kind == XAxisKind::step || kind == XAxisKind::samples);
     resetView();  // the old range means nothing on the new axis
     emit viewSettingsChanged();
   });

@@ -28,7 +28,7 @@ double pick_unit(double max_bytes, QString& name) {
 }  // namespace
 
 MemoryPlot::MemoryPlot(const SeriesModel& model, QWidget* parent)
-    : LivePlot(model, tr("Memory by category (bars), model prediction (dashed)"), parent) {
+    : LivePlot(model, tr("Memory by category — model prediction dashed"), parent) {
   ticker_ = QSharedPointer<QCPAxisTickerText>::create();
   plot()->xAxis->setTicker(ticker_);
   plot()->xAxis->setLabel(tr("run (id, batch size)"));
@@ -56,10 +56,15 @@ MemoryPlot::MemoryPlot(const SeriesModel& model, QWidget* parent)
   plot()->legend->setFont(legend_font);
   plot()->legend->setVisible(true);
   plot()->legend->setRowSpacing(0);
-  // Beside the axis rect rather than over the bars.
-  plot()->plotLayout()->addElement(1, 1, plot()->legend);
-  plot()->plotLayout()->setColumnStretchFactor(1, 0.001);
-  plot()->legend->setMargins(QMargins(4, 2, 4, 2));
+  plot()->legend->setColumnSpacing(8);
+  plot()->legend->setBorderPen(Qt::NoPen);
+  // Under the axis rect, three entries a row: never over the bars, never squeezed narrow.
+  plot()->legend->setWrap(3);
+  plot()->legend->setIconSize(14, 9);
+  plot()->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst, true);
+  plot()->plotLayout()->addElement(2, 0, plot()->legend);
+  plot()->plotLayout()->setRowStretchFactor(2, 0.001);
+  plot()->legend->setMargins(QMargins(4, 0, 4, 2));
   plot()->yAxis->setLabel(tr("memory (MiB)"));
 }
 
@@ -136,7 +141,10 @@ void MemoryPlot::rebuild(const QCPRange&, int) {
 }
 
 void MemoryPlot::fitValueAxis() {
-  double top = top_ > 0 ? top_ * 1.25 : 1.0;
+  // Head room for the total printed above each bar: a line of text in axis units.
+  const double text_px = QFontMetrics(font()).height() * 1.6;
+  const double axis_px = std::max(40, plot()->axisRect()->height());
+  double top = top_ > 0 ? top_ / std::max(0.5, 1.0 - text_px / axis_px) : 1.0;
   // The device line joins the view only when it would not flatten the bars.
   if (device_total_ > 0 && device_total_ < top_ * 4) top = std::max(top, device_total_ * 1.1);
   plot()->yAxis->setRange(0, top);

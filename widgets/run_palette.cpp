@@ -21,9 +21,10 @@ QColor run_colour(std::int64_t run_id) {
 }
 
 QColor memory_category_colour(MemCategory category) {
-  // Muted, distinct from the run hues' saturation so a stack never reads as a run.
-  static constexpr std::array<QRgb, kMemCategoryCount> kColours = {0x4e79a7, 0xa0cbe8, 0xf28e2b,
-                                                                   0x59a14f, 0xedc948, 0xb07aa1};
+  // Muted pastels, well away from the saturated run hues, so a stack never reads as a run:
+  // the static state in slate and lavender, what grows with the batch in green, sand and tan.
+  static constexpr std::array<QRgb, kMemCategoryCount> kColours = {0x6b7a99, 0xa9b8d6, 0xc3b6e0,
+                                                                   0x8cc58c, 0xe8d28a, 0xd1ad9c};
   return QColor::fromRgb(kColours[static_cast<std::size_t>(category)]);
 }
 

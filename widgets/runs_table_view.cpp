@@ -21,7 +21,8 @@ RunsTableView::RunsTableView(RunsTableModel* model, QWidget* parent) : QTableVie
   header->resizeSection(RunsTableModel::ColShow, 46);
   header->setStretchLastSection(true);
   const QFontMetrics fm = fontMetrics();
-  // Widths from the text each column typically holds, so nothing is elided at 1280 px.
+  const QFontMetrics header_fm(header->font());
+  // Widths from the text each column typically holds, and never narrower than its title.
   const auto width_of = [&](const char* sample) { return fm.horizontalAdvance(sample) + 18; };
   header->resizeSection(RunsTableModel::ColName, width_of("#000 fashion-mnist mlp b512 lr0.1"));
   header->resizeSection(RunsTableModel::ColStatus, width_of("out of memory"));
@@ -30,6 +31,12 @@ RunsTableView::RunsTableView(RunsTableModel* model, QWidget* parent) : QTableVie
   header->resizeSection(RunsTableModel::ColThroughput, width_of("1,234,567"));
   header->resizeSection(RunsTableModel::ColPeakMemory, width_of("123.4 MiB"));
   header->resizeSection(RunsTableModel::ColValAccuracy, width_of("100.00 %"));
+  for (int c = RunsTableModel::ColName; c < RunsTableModel::ColumnCount; ++c) {
+    const int title = header_fm.horizontalAdvance(
+                          model->headerData(c, Qt::Horizontal, Qt::DisplayRole).toString()) +
+                      24;
+    header->resizeSection(c, std::max(header->sectionSize(c), title));
+  }
 }
 
 QSize RunsTableView::sizeHint() const {

@@ -23,6 +23,18 @@ void XColumns::clear() {
   for (auto& c : columns) c.clear();
 }
 
+std::int64_t starting_batch(const RunStarted& e) {
+  switch (e.config.batch.strategy) {
+    case BatchStrategy::full:
+      return e.train_rows;
+    case BatchStrategy::stochastic:
+      return 1;
+    case BatchStrategy::mini:
+      break;
+  }
+  return e.config.batch.size;
+}
+
 RunSeries& SeriesModel::ensure(std::int64_t run_id) {
   auto [it, inserted] = runs_.try_emplace(run_id);
   if (inserted) it->second.run_id = run_id;
@@ -48,7 +60,7 @@ void SeriesModel::on_started(const RunStarted& e) {
   run.name = e.name;
   run.predicted = e.predicted;
   run.device_total = e.device_total_bytes;
-  run.batch_size = e.config.batch.size;
+  run.batch_size = starting_batch(e);
 }
 
 void SeriesModel::append(const StepEvent& e) {
@@ -81,7 +93,8 @@ void SeriesModel::append_to(RunSeries& run, const StepEvent& e) {
   run.samples_per_s_avg.push_back(avg);
   run.memory = e.memory;
   run.peak_memory = std::max(run.peak_memory, total_bytes(e.memory));
-  run.batch_size = e.batch_size;
+  // The largest batch seen: a partial last batch does not shrink it, a schedule grows it.
+  run.batch_size = std::max(run.batch_size, e.batch_size);
 }
 
 void SeriesModel::append(const EvalEvent& e) {

@@ -55,12 +55,15 @@ struct RunSeries {
   std::int64_t peak_memory = 0;
   std::optional<MemoryBytes> predicted;  // the memory model, when the run started here
   std::int64_t device_total = 0;         // 0: unknown
-  std::int64_t batch_size = 0;
-  std::int64_t dropped = 0;  // steps refused for a non-finite x
-  int generation = 0;        // bumped when load() replaces the points: caches start over
+  std::int64_t batch_size = 0;           // the largest batch a step has used so far
+  std::int64_t dropped = 0;              // steps refused for a non-finite x
+  int generation = 0;  // bumped when load() replaces the points: caches start over
 
   bool empty() const { return steps.size() == 0 && evals.size() == 0; }
 };
+
+// The batch B a run starts with: batch.size, 1 (stochastic) or every training row (full).
+std::int64_t starting_batch(const RunStarted& e);
 
 class SeriesModel {
  public:

@@ -7,14 +7,21 @@
 
 namespace batchlab {
 
+QString SiTicker::getTickLabel(double tick, const QLocale&, QChar, int) {
+  const double a = std::abs(tick);
+  if (a >= 1e9) return QString::number(tick / 1e9, 'g', 3) + QLatin1Char('G');
+  if (a >= 1e6) return QString::number(tick / 1e6, 'g', 3) + QLatin1Char('M');
+  if (a >= 1e3) return QString::number(tick / 1e3, 'g', 3) + QLatin1Char('k');
+  return QString::number(tick, 'g', 3);
+}
+
 ThroughputPlot::ThroughputPlot(const SeriesModel& model, QWidget* parent)
-    : LivePlot(model, tr("Throughput: per step (faint) and moving average"), parent) {
+    : LivePlot(model, tr("Throughput — moving average (line), per step (faint)"), parent) {
   plot()->xAxis->setLabel(tr("step"));
-  plot()->yAxis->setLabel(tr("throughput (samples/s)"));
-  // Large rates read better as 12k than as 12000 in a narrow tile.
-  auto ticker = QSharedPointer<QCPAxisTicker>::create();
-  plot()->yAxis->setTicker(ticker);
-  plot()->yAxis->setNumberFormat("gb");
+  use_count_ticks(plot()->xAxis, true);
+  plot()->yAxis->setLabel(tr("samples/s"));
+  // Large rates read better as 1.2M than as 1.2·10⁶ in a narrow tile.
+  plot()->yAxis->setTicker(QSharedPointer<SiTicker>::create());
 }
 
 QCPGraph* ThroughputPlot::rawGraph(std::int64_t run_id) const {

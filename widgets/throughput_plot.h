@@ -7,6 +7,13 @@
 
 namespace batchlab {
 
+// Tick labels with SI suffixes: 750k, 1.25M.
+class SiTicker final : public QCPAxisTicker {
+ protected:
+  QString getTickLabel(double tick, const QLocale& locale, QChar format_char,
+                       int precision) override;
+};
+
 class ThroughputPlot final : public LivePlot {
   Q_OBJECT
  public:
