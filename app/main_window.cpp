@@ -1,5 +1,7 @@
 #include "app/main_window.h"
 
+#include <array>
+
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
@@ -39,6 +41,9 @@ MainWindow::MainWindow(AppSettings& settings, const std::filesystem::path& store
     : QMainWindow(parent), settings_(settings), store_overridden_(!store_override.empty()) {
   setWindowTitle(tr("BatchLab"));
   session_ = new RunSession(this);
+  plot_turn_.setSingleShot(true);
+  plot_turn_.setInterval(0);
+  connect(&plot_turn_, &QTimer::timeout, this, &MainWindow::refreshNextPlot);
   controller_ = new RunController(&session_->bridge(), this);
   setCentralWidget(createPlots());
   createDocks();
@@ -199,16 +204,31 @@ void MainWindow::runExperiment() {
 }
 
 void MainWindow::refreshPlots() {
-  loss_->refresh();
-  throughput_->refresh();
-  memory_->refresh();
+  // One plot per event-loop turn (a zero timer each), so input and timers get a look-in
+  // between the repaints even when a flood of steps keeps every drain busy.
+  dirty_plots_ = (1u << 3) - 1;
+  if (!plot_turn_.isActive()) plot_turn_.start();
+}
+
+void MainWindow::refreshNextPlot() {
+  const std::array<LivePlot*, 3> plots = {loss_, throughput_, memory_};
+  for (std::size_t i = 0; i < plots.size(); ++i) {
+    if (!(dirty_plots_ & (1u << i))) continue;
+    dirty_plots_ &= ~(1u << i);
+    plots[i]->refresh(true);
+    break;
+  }
+  if (dirty_plots_) plot_turn_.start();
 }
 
 void MainWindow::flushAndRepaint() {
   session_->drainNow();
-  refreshPlots();
-  for (LivePlot* p : std::initializer_list<LivePlot*>{loss_, throughput_, memory_})
+  plot_turn_.stop();
+  dirty_plots_ = 0;
+  for (LivePlot* p : std::initializer_list<LivePlot*>{loss_, throughput_, memory_}) {
+    p->refresh(true);
     p->plot()->replot(QCustomPlot::rpImmediateRefresh);
+  }
 }
 
 void MainWindow::onRunFinished(const RunFinished& finished) {

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include <QMainWindow>
+#include <QTimer>
 
 class QDockWidget;
 
@@ -68,6 +69,7 @@ class MainWindow final : public QMainWindow {
   void showSettings();
   void updateActions();
   void refreshPlots();
+  void refreshNextPlot();
   void onRunFinished(const RunFinished& finished);
 
   AppSettings& settings_;
@@ -89,6 +91,8 @@ class MainWindow final : public QMainWindow {
   QByteArray default_state_;
   QDockWidget* experiment_dock_ = nullptr;
   QDockWidget* runs_dock_ = nullptr;
+  QTimer plot_turn_;
+  unsigned dirty_plots_ = 0;  // bit i: plot i (loss, throughput, memory) needs a refresh
 };
 
 }  // namespace batchlab

@@ -1,5 +1,6 @@
 #include "app/run_session.h"
 
+#include <QElapsedTimer>
 #include <QFutureWatcher>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -26,6 +27,8 @@ void RunSession::onEventsAvailable() {
 
 void RunSession::drainNow() {
   drain_timer_.stop();
+  QElapsedTimer clock;
+  clock.start();
   QtEventBridge::Batch batch = bridge_.take();
   if (batch.empty()) return;
   for (const auto& e : batch.started) {
@@ -75,6 +78,7 @@ void RunSession::drainNow() {
     }
     emit runFinished(e);
   }
+  slowest_drain_ms_ = std::max(slowest_drain_ms_, static_cast<double>(clock.nsecsElapsed()) / 1e6);
   emit updated();
 }
 

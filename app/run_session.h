@@ -41,6 +41,8 @@ class RunSession final : public QObject {
   // Number of store reads still running.
   int pendingLoads() const { return static_cast<int>(loading_.size()); }
   std::int64_t lastRunId() const { return last_run_id_; }
+  // The longest a drain has held the GUI thread, in milliseconds: the window's own cost.
+  double slowestDrainMs() const { return slowest_drain_ms_; }
 
  signals:
   void updated();
@@ -63,6 +65,7 @@ class RunSession final : public QObject {
   std::set<std::int64_t> live_;     // started in this session: their points come as events
   std::set<std::int64_t> loading_;  // store reads in flight
   std::int64_t last_run_id_ = 0;
+  double slowest_drain_ms_ = 0;
 };
 
 }  // namespace batchlab

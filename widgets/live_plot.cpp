@@ -48,13 +48,15 @@ LivePlot::LivePlot(const SeriesModel& model, const QString& title, QWidget* pare
   connect(plot_, &QCustomPlot::mouseDoubleClick, this, [this](QMouseEvent*) { resetView(); });
   connect(plot_, &QCustomPlot::mouseMove, this, &LivePlot::onMouseMove);
   plot_->installEventFilter(this);
+  connect(plot_, &QCustomPlot::afterReplot, this,
+          [this] { slowest_replot_ms_ = std::max(slowest_replot_ms_, plot_->replotTime(false)); });
 }
 
 int LivePlot::buckets() const {
   return std::max(100, plot_->axisRect()->width());
 }
 
-void LivePlot::refresh() {
+void LivePlot::refresh(bool now) {
   QCPRange range;
   const bool has_data = dataXRange(range);
   if (follow_ && has_data) {
@@ -63,7 +65,7 @@ void LivePlot::refresh() {
   }
   rebuild(plot_->xAxis->range(), buckets());
   if (follow_) programmatic([&] { fitValueAxis(); });
-  plot_->replot(QCustomPlot::rpQueuedReplot);
+  plot_->replot(now ? QCustomPlot::rpRefreshHint : QCustomPlot::rpQueuedReplot);
 }
 
 void LivePlot::resetView() {

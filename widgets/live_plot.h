@@ -25,8 +25,9 @@ class LivePlot : public QWidget {
   LivePlot(const SeriesModel& model, const QString& title, QWidget* parent = nullptr);
 
   QCustomPlot* plot() const { return plot_; }
-  // Re-decimates from the model for the current view and queues one repaint.
-  void refresh();
+  // Re-decimates from the model for the current view and queues one repaint, or draws at
+  // once with `now` (the repaint then happens in this event-loop turn).
+  void refresh(bool now = false);
   // Follows the data again: what a double-click does.
   void resetView();
   bool followsData() const { return follow_; }
@@ -35,6 +36,8 @@ class LivePlot : public QWidget {
   QString hoverAt(const QPoint& pos);
   // Horizontal buckets handed to the decimator: one per pixel of the axis rect.
   int buckets() const;
+  // The longest repaint so far, in milliseconds (QCustomPlot's own measure).
+  double slowestReplotMs() const { return slowest_replot_ms_; }
 
  protected:
   struct Hit {
@@ -73,6 +76,7 @@ class LivePlot : public QWidget {
   QCPTextElement* title_ = nullptr;
   QString title_text_;
   bool follow_ = true;
+  double slowest_replot_ms_ = 0;
   bool applying_ = false;
 };
 
