@@ -12,6 +12,7 @@
 #include "engine/experiment/config_io.h"
 #include "engine/experiment/environment.h"
 #include "engine/experiment/run_store.h"
+#include "engine/experiment/sweep.h"
 
 namespace batchlab::cli {
 
@@ -56,6 +57,9 @@ int cmd_presets() {
   for (const auto& p : list_presets()) {
     std::printf("%-28s %s\n", p.name.c_str(), p.description.c_str());
   }
+  const auto sweeps = list_sweep_presets();
+  if (!sweeps.empty()) std::printf("\nsweeps (batchlab-cli sweep NAME):\n");
+  for (const auto& p : sweeps) std::printf("%-28s %s\n", p.name.c_str(), p.description.c_str());
   return kExitOk;
 }
 
@@ -67,14 +71,15 @@ int cmd_runs(const std::string& db) {
   }
   RunStore store(path);
   const auto runs = store.list_runs();
-  std::printf("%5s  %-24s %-15s %-20s %8s %10s %9s\n", "id", "name", "status", "created", "steps",
-              "samples/s", "val acc");
+  std::printf("%5s  %-32s %-15s %-20s %8s %10s %9s %6s\n", "id", "name", "status", "created",
+              "steps", "samples/s", "val acc", "sweep");
   for (const auto& r : runs) {
     const RunSummary s = summary_from_json(r.summary_json);
-    std::printf("%5lld  %-24.24s %-15s %-20.20s %8lld %10s %9s\n", static_cast<long long>(r.id),
+    std::printf("%5lld  %-32.32s %-15s %-20.20s %8lld %10s %9s %6s\n", static_cast<long long>(r.id),
                 r.name.c_str(), std::string(to_string(r.status)).c_str(), r.created.c_str(),
                 static_cast<long long>(s.steps), format_rate(s.samples_per_s_median).c_str(),
-                format_number(s.final_val_accuracy, 3).c_str());
+                format_number(s.final_val_accuracy, 3).c_str(),
+                r.sweep_id > 0 ? std::to_string(r.sweep_id).c_str() : "");
   }
   std::printf("%zu run%s in %s\n", runs.size(), runs.size() == 1 ? "" : "s", path.c_str());
   return kExitOk;

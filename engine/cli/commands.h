@@ -1,9 +1,11 @@
 // defines: the batchlab-cli subcommands (DESIGN §6) and their options
 // Exit codes: 0 the run completed, reached its target or was stopped; 1 the run failed; 2 bad
 // input (config, data, arguments: nothing was stored); 3 the run diverged or ran out of memory
-// (a result, stored as such).
+// (a result, stored as such). A sweep exits with the worst of its runs: 1 if any failed, else 3
+// if any diverged or ran out of memory, else 0.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,16 @@ struct RunOptions {
 };
 int cmd_run(const RunOptions& o);
 
+struct SweepCliOptions {
+  std::string sweep;              // sweep preset name or path
+  std::vector<std::string> sets;  // base.key=value, repeats=3, batch_sizes=[...]
+  std::string db;
+  std::string jsonl;     // "", a path, or "-" for stdout
+  std::string device;    // overrides base.device
+  bool dry_run = false;  // list the runs and the ETA; train nothing, store nothing
+};
+int cmd_sweep(const SweepCliOptions& o);
+
 int cmd_devices();
 int cmd_datasets();
 int cmd_presets();
@@ -31,8 +43,9 @@ int cmd_runs(const std::string& db);
 
 struct ExportOptions {
   std::string db;
-  std::string runs;  // "1,2,5"
-  std::string format = "csv";
+  std::string runs;            // "1,2,5"
+  std::int64_t sweep = 0;      // every run of this sweep (after --runs' runs); 0: none
+  std::string format = "csv";  // csv | json | csv-bundle (out is then a folder)
   std::string out;
 };
 int cmd_export(const ExportOptions& o);

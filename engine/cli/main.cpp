@@ -32,6 +32,24 @@ int main(int argc, char** argv) {
                       "auto, cpu, cuda or cuda:N (overrides the config's device)");
   run_cmd->add_flag("--no-store", run.no_store, "do not record the run in the store");
 
+  SweepCliOptions sweep;
+  auto* sweep_cmd = app.add_subcommand(
+      "sweep", "Run a sweep over batch sizes (and learning rates, seeds) one run after another");
+  sweep_cmd
+      ->add_option("sweep", sweep.sweep,
+                   "sweep preset name (see `batchlab-cli presets`) or path to a sweep JSON")
+      ->required();
+  sweep_cmd->add_option("--set", sweep.sets,
+                        "override a sweep key: --set base.stop.epochs=5, --set repeats=3, "
+                        "--set batch_sizes=[16,64] (repeatable)");
+  sweep_cmd->add_option("--db", sweep.db, "run store; default as for `run`");
+  sweep_cmd->add_option("--jsonl", sweep.jsonl,
+                        "write every run's events as JSON lines to PATH, or - for stdout");
+  sweep_cmd->add_option("--device", sweep.device, "auto, cpu, cuda or cuda:N (for every run)");
+  sweep_cmd->add_flag("--dry-run", sweep.dry_run,
+                      "list the runs and estimate the time (trains a few calibration steps); "
+                      "stores nothing");
+
   auto* devices_cmd = app.add_subcommand("devices", "List the devices this build can train on");
   auto* datasets_cmd = app.add_subcommand("datasets", "List the datasets a config can name");
   auto* presets_cmd = app.add_subcommand("presets", "List the bundled experiment presets");
@@ -40,13 +58,18 @@ int main(int argc, char** argv) {
   runs_cmd->add_option("--db", runs_db, "run store; default as for `run`");
 
   ExportOptions ex;
-  auto* export_cmd =
-      app.add_subcommand("export", "Export stored runs as CSV (steps) or JSON (everything)");
+  auto* export_cmd = app.add_subcommand(
+      "export",
+      "Export stored runs as CSV (steps), JSON (everything) or a CSV bundle (a folder with "
+      "runs.csv, steps.csv and evals.csv)");
   export_cmd->add_option("--db", ex.db, "run store; default as for `run`");
-  export_cmd->add_option("--runs", ex.runs, "run ids, comma separated: --runs 3,4,7")->required();
-  export_cmd->add_option("--format", ex.format, "csv or json")
-      ->check(CLI::IsMember({"csv", "json"}));
-  export_cmd->add_option("-o,--output", ex.out, "output file")->required();
+  auto* runs_opt =
+      export_cmd->add_option("--runs", ex.runs, "run ids, comma separated: --runs 3,4,7");
+  auto* sweep_opt = export_cmd->add_option("--sweep", ex.sweep, "every run of this sweep id");
+  export_cmd->add_option("--format", ex.format, "csv, json or csv-bundle")
+      ->check(CLI::IsMember({"csv", "json", "csv-bundle"}));
+  export_cmd->add_option("-o,--output", ex.out, "output file (a folder for csv-bundle)")
+      ->required();
 
   try {
     app.parse(argc, argv);
@@ -56,11 +79,18 @@ int main(int argc, char** argv) {
 
   try {
     if (*run_cmd) return cmd_run(run);
+    if (*sweep_cmd) return cmd_sweep(sweep);
     if (*devices_cmd) return cmd_devices();
     if (*datasets_cmd) return cmd_datasets();
     if (*presets_cmd) return cmd_presets();
     if (*runs_cmd) return cmd_runs(runs_db);
-    if (*export_cmd) return cmd_export(ex);
+    if (*export_cmd) {
+      if (runs_opt->count() == 0 && sweep_opt->count() == 0) {
+        std::fprintf(stderr, "batchlab-cli: export: give --runs ID,... or --sweep ID\n");
+        return kExitBadInput;
+      }
+      return cmd_export(ex);
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "batchlab-cli: %s\n", e.what());
     return kExitBadInput;

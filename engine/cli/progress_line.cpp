@@ -30,6 +30,10 @@ ProgressLine::ProgressLine(RunControl& control, bool enabled)
 void ProgressLine::on_run_started(const RunStarted& e) {
   epochs_ = e.config.stop.epochs ? *e.config.stop.epochs : 0.0;
   planned_steps_ = e.planned_steps;
+  // A sweep reuses the line for run after run: nothing carries over from the previous one.
+  last_val_accuracy_ = kNaN;
+  ema_rate_ = 0.0;
+  rate_count_ = 0;
   if (enabled_)
     std::fprintf(stderr, "%s on %s: %lld training rows, %lld validation rows, %lld parameters\n",
                  e.name.c_str(), e.device.c_str(), static_cast<long long>(e.train_rows),
@@ -59,7 +63,7 @@ void ProgressLine::draw(const StepEvent& e) {
   std::string steps = std::to_string(e.step);
   if (planned_steps_ > 0) steps.append("/").append(std::to_string(planned_steps_));
   // Built with append: GCC 12 warns falsely (-Wrestrict, bug 105329) on chains of operator+.
-  std::string line;
+  std::string line = prefix_;
   line.append("step ").append(steps).append(" | epoch ").append(epoch);
   line.append(" | loss ").append(format_number(e.loss)).append(" | ");
   line.append(format_rate(rate)).append(" samples/s | ETA ").append(eta);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdio>
+#include <string>
 
 #include "engine/core/event_sink.h"
 #include "engine/core/run_control.h"
@@ -19,6 +20,9 @@ bool interrupt_requested();
 class ProgressLine final : public EventSink {
  public:
   ProgressLine(RunControl& control, bool enabled);
+  // Drawn before the line, e.g. "run 3/8 b=64: " in a sweep.
+  void set_prefix(std::string prefix) { prefix_ = std::move(prefix); }
+  bool enabled() const { return enabled_; }
   void on_run_started(const RunStarted& e) override;
   void on_step(const StepEvent& e) override;
   void on_eval(const EvalEvent& e) override;
@@ -31,6 +35,7 @@ class ProgressLine final : public EventSink {
 
   RunControl& control_;
   bool enabled_;
+  std::string prefix_;
   bool drawn_ = false;
   Stopwatch since_draw_;
   double epochs_ = 0.0;

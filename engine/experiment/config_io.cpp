@@ -3,254 +3,21 @@
 // sub-keys of stop.target), so the reader, the writer and --set cannot drift apart.
 #include "engine/experiment/config_io.h"
 
-#include <algorithm>
-#include <cerrno>
-#include <cmath>
-#include <cstring>
-#include <fstream>
-#include <limits>
-#include <sstream>
-
 #include "engine/core/errors.h"
+#include "engine/experiment/config_read.h"
 
 namespace batchlab {
 namespace {
 
+using json_config::Fields;
+using json_config::shown;
 using nlohmann::json;
 namespace fs = std::filesystem;
-
-// The "got ..." half of a type error: strings quoted, long values cut.
-std::string shown(const json& v) {
-  std::string s = v.dump();
-  if (s.size() > 40) s = s.substr(0, 37) + "...";
-  return s;
-}
-
-std::string dotted(const std::string& prefix, std::string_view key) {
-  return prefix.empty() ? std::string(key) : prefix + "." + std::string(key);
-}
 
 template <typename T>
 json nullable(const std::optional<T>& v) {
   return v ? json(*v) : json(nullptr);
 }
-
-// Every known key with its default. stop.target is null by default, so its sub-keys are
-// spelled out here for the reader and for --set stop.target.metric=...
-const json& schema_tree() {
-  static const json tree = [] {
-    json t = run_config_to_json(RunConfig{});
-    t["description"] = "";
-    t["stop"]["target"] = {{"metric", "val_accuracy"}, {"value", 0.0}};
-    return t;
-  }();
-  return tree;
-}
-
-void collect_keys(const json& node, const std::string& prefix, std::vector<std::string>& out) {
-  for (auto it = node.begin(); it != node.end(); ++it) {
-    const std::string key = dotted(prefix, it.key());
-    out.push_back(key);
-    if (it->is_object()) collect_keys(*it, key, out);
-  }
-}
-
-const std::vector<std::string>& known_keys() {
-  static const std::vector<std::string> keys = [] {
-    std::vector<std::string> out;
-    collect_keys(schema_tree(), "", out);
-    return out;
-  }();
-  return keys;
-}
-
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
-}
-
-std::string_view last_segment(std::string_view key) {
-  const auto dot = key.rfind('.');
-  return dot == std::string_view::npos ? key : key.substr(dot + 1);
-}
-
-// The known key a mistyped one most likely meant, or "" when none is close.
-std::string nearest_key(const std::string& unknown) {
-  // A right name at the wrong level ("lr" for optimizer.lr) beats a spelling match.
-  std::vector<std::string> same_leaf;
-  for (const auto& k : known_keys())
-    if (last_segment(k) == last_segment(unknown)) same_leaf.push_back(k);
-  if (same_leaf.size() == 1) return same_leaf.front();
-
-  std::string best;
-  std::size_t best_distance = std::max<std::size_t>(2, unknown.size() / 4) + 1;
-  for (const auto& k : known_keys()) {
-    const std::size_t d = edit_distance(unknown, k);
-    if (d < best_distance) {
-      best_distance = d;
-      best = k;
-    }
-  }
-  return best;
-}
-
-ConfigError unknown_key(const std::string& source, const std::string& key) {
-  std::string reason = "unknown key";
-  if (const auto near = nearest_key(key); !near.empty()) reason += " (did you mean " + near + "?)";
-  return ConfigError(source, key, reason);
-}
-
-std::string join(const std::vector<std::string_view>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + std::string(n);
-  return out;
-}
-
-const json& empty_object() {
-  static const json empty = json::object();
-  return empty;
-}
-
-// One JSON object being read: rejects keys the schema does not list at this path, and reads
-// each field only when present, so absent keys keep their defaults.
-class Fields {
- public:
-  Fields(const json& node, std::string path, const std::string& source)
-      : node_(node), path_(std::move(path)), source_(source) {
-    if (!node.is_object())
-      throw ConfigError(source_, path_.empty() ? "(top level)" : path_,
-                        "expected an object, got " + shown(node));
-    std::string pointer;
-    for (char c : path_) pointer += c == '.' ? '/' : c;
-    const json& schema = schema_tree().at(json::json_pointer(pointer.empty() ? "" : "/" + pointer));
-    for (auto it = node.begin(); it != node.end(); ++it)
-      if (!schema.contains(it.key())) throw unknown_key(source_, dotted(path_, it.key()));
-  }
-
-  const json* find(std::string_view key) const {
-    const auto it = node_.find(key);
-    return it == node_.end() ? nullptr : &*it;
-  }
-  std::string path(std::string_view key) const { return dotted(path_, key); }
-  [[noreturn]] void fail(std::string_view key, const std::string& reason) const {
-    throw ConfigError(source_, path(key), reason);
-  }
-
-  // A nested object; an absent one reads as {} so its fields keep their defaults.
-  Fields object(std::string_view key) const {
-    const json* v = find(key);
-    return Fields(v ? *v : empty_object(), path(key), source_);
-  }
-
-  void get(std::string_view key, double& out) const {
-    if (const json* v = find(key)) out = number(key, *v);
-  }
-  void get(std::string_view key, std::int64_t& out) const {
-    if (const json* v = find(key)) out = integer(key, *v);
-  }
-  void get(std::string_view key, int& out) const {
-    if (const json* v = find(key)) out = small_integer(key, *v);
-  }
-  void get(std::string_view key, std::uint64_t& out) const {
-    const json* v = find(key);
-    if (!v) return;
-    if (v->is_number_unsigned()) {
-      out = v->get<std::uint64_t>();
-      return;
-    }
-    const std::int64_t i = integer(key, *v);
-    if (i < 0) fail(key, "expected a non-negative integer, got " + shown(*v));
-    out = static_cast<std::uint64_t>(i);
-  }
-  void get(std::string_view key, bool& out) const {
-    const json* v = find(key);
-    if (!v) return;
-    if (!v->is_boolean()) fail(key, "expected true or false, got " + shown(*v));
-    out = v->get<bool>();
-  }
-  void get(std::string_view key, std::string& out) const {
-    const json* v = find(key);
-    if (!v) return;
-    if (!v->is_string()) fail(key, "expected a string, got " + shown(*v));
-    out = v->get<std::string>();
-  }
-  void get(std::string_view key, std::optional<double>& out) const {
-    if (const json* v = find(key))
-      out = v->is_null() ? std::nullopt : std::optional(number(key, *v));
-  }
-  void get(std::string_view key, std::optional<std::int64_t>& out) const {
-    if (const json* v = find(key))
-      out = v->is_null() ? std::nullopt : std::optional(integer(key, *v));
-  }
-  void get(std::string_view key, std::vector<int>& out) const {
-    const json* v = find(key);
-    if (!v) return;
-    if (!v->is_array()) fail(key, "expected a list of integers, got " + shown(*v));
-    out.clear();
-    for (std::size_t i = 0; i < v->size(); ++i)
-      out.push_back(small_integer(std::string(key) + "[" + std::to_string(i) + "]", (*v)[i]));
-  }
-  void get(std::string_view key, std::vector<double>& out) const {
-    const json* v = find(key);
-    if (!v) return;
-    if (!v->is_array()) fail(key, "expected a list of numbers, got " + shown(*v));
-    out.clear();
-    for (std::size_t i = 0; i < v->size(); ++i)
-      out.push_back(number(std::string(key) + "[" + std::to_string(i) + "]", (*v)[i]));
-  }
-  template <typename E>
-  void get_enum(std::string_view key, E& out) const {
-    const json* v = find(key);
-    if (!v) return;
-    const auto names = join(enum_names<E>());
-    if (!v->is_string()) fail(key, "expected one of " + names + ", got " + shown(*v));
-    const auto parsed = parse_enum<E>(v->get<std::string>());
-    if (!parsed) fail(key, "unknown value " + shown(*v) + "; expected one of " + names);
-    out = *parsed;
-  }
-
-  double number(std::string_view key, const json& v) const {
-    if (!v.is_number()) fail(key, "expected a number, got " + shown(v));
-    return v.get<double>();
-  }
-  std::int64_t integer(std::string_view key, const json& v) const {
-    if (v.is_number_unsigned()) {
-      if (v.get<std::uint64_t>() >
-          static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-        fail(key, "integer too large: " + shown(v));
-      return v.get<std::int64_t>();
-    }
-    if (v.is_number_integer()) return v.get<std::int64_t>();
-    // 64.0 or 1e3 are whole numbers written as floats; 64.5 is not.
-    if (v.is_number_float()) {
-      const double d = v.get<double>();
-      if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9.0e15)
-        return static_cast<std::int64_t>(d);
-    }
-    fail(key, "expected an integer, got " + shown(v));
-  }
-  int small_integer(std::string_view key, const json& v) const {
-    const std::int64_t i = integer(key, v);
-    if (i < std::numeric_limits<int>::min() || i > std::numeric_limits<int>::max())
-      fail(key, "integer out of range: " + shown(v));
-    return static_cast<int>(i);
-  }
-
- private:
-  const json& node_;
-  std::string path_;
-  const std::string& source_;
-};
 
 void read_dataset(const Fields& f, DatasetConfig& d) {
   f.get("kind", d.kind);
@@ -314,10 +81,7 @@ void read_batch(const Fields& f, BatchConfig& b) {
   s.get("factor", b.schedule.factor);
   s.get("to_size", b.schedule.to_size);
   s.get("ramp_epochs", b.schedule.ramp_epochs);
-  const Fields r = f.object("lr_scaling");
-  r.get_enum("rule", b.lr_scaling.rule);
-  r.get("base_batch", b.lr_scaling.base_batch);
-  r.get("warmup_epochs", b.lr_scaling.warmup_epochs);
+  read_lr_scaling(f.object("lr_scaling"), b.lr_scaling);
 }
 
 void read_stop(const Fields& f, StopConfig& s) {
@@ -341,8 +105,49 @@ void read_stop(const Fields& f, StopConfig& s) {
 
 // Reads without the cross-field checks, so load_run_config can apply --set before validating.
 RunConfig parse_config(const json& j, const std::string& source) {
+  return read_run_config(Fields(j, "", source, run_config_schema()));
+}
+
+fs::path resolve_config(const std::string& name_or_path) {
+  std::error_code ec;
+  if (fs::exists(name_or_path, ec)) return name_or_path;
+  if (name_or_path.find('/') == std::string::npos)
+    if (auto preset = find_preset(name_or_path); !preset.empty()) return preset;
+  if (name_or_path.find('/') != std::string::npos || name_or_path.ends_with(".json"))
+    throw Error(name_or_path + ": no such file");
+  std::string names;
+  for (const auto& p : list_presets()) names += (names.empty() ? "" : ", ") + p.name;
+  throw Error("\"" + name_or_path + "\" is neither a config file nor a preset; presets: " +
+              (names.empty() ? "none found (set BATCHLAB_PRESET_DIR)" : names));
+}
+
+}  // namespace
+
+const nlohmann::json& run_config_schema_tree() {
+  static const json tree = [] {
+    json t = run_config_to_json(RunConfig{});
+    t["description"] = "";
+    // stop.target is null by default; its sub-keys are spelled out for the reader and for
+    // --set stop.target.metric=...
+    t["stop"]["target"] = {{"metric", "val_accuracy"}, {"value", 0.0}};
+    return t;
+  }();
+  return tree;
+}
+
+const json_config::KeySchema& run_config_schema() {
+  static const json_config::KeySchema schema(run_config_schema_tree());
+  return schema;
+}
+
+void read_lr_scaling(const json_config::Fields& f, LrScalingConfig& out) {
+  f.get_enum("rule", out.rule);
+  f.get("base_batch", out.base_batch);
+  f.get("warmup_epochs", out.warmup_epochs);
+}
+
+RunConfig read_run_config(const json_config::Fields& top) {
   RunConfig c;
-  const Fields top(j, "", source);
   if (!top.find("dataset"))
     top.fail("dataset", "required, e.g. \"dataset\": {\"kind\": \"spirals\"}");
   top.get("name", c.name);
@@ -362,69 +167,6 @@ RunConfig parse_config(const json& j, const std::string& source) {
   top.get("threads", c.threads);
   return c;
 }
-
-std::string read_text(const fs::path& path) {
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) throw Error(path.string() + ": is a folder, not a config file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path.string() + ": cannot read: " + std::strerror(errno));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw Error(path.string() + ": cannot read: " + std::strerror(errno));
-  return text.str();
-}
-
-json parse_json_text(const std::string& text, const std::string& source) {
-  try {
-    return json::parse(text);
-  } catch (const json::parse_error& e) {
-    // e.byte counts the characters read, the offending one included.
-    const std::size_t at = std::min(e.byte > 0 ? e.byte - 1 : 0, text.size());
-    const auto before = text.begin() + static_cast<std::ptrdiff_t>(at);
-    const auto line = 1 + std::count(text.begin(), before, '\n');
-    const std::size_t newline = at == 0 ? std::string::npos : text.rfind('\n', at - 1);
-    const std::size_t column = at - (newline == std::string::npos ? 0 : newline + 1) + 1;
-    std::string detail = e.what();
-    if (const auto p = detail.find("parse error"); p != std::string::npos)
-      if (const auto colon = detail.find(": ", p); colon != std::string::npos)
-        detail = detail.substr(colon + 2);
-    throw ConfigError(source, "line " + std::to_string(line) + ", column " + std::to_string(column),
-                      "invalid JSON: " + detail);
-  }
-}
-
-std::vector<std::string> split_key(const std::string& key) {
-  std::vector<std::string> parts;
-  std::size_t start = 0;
-  while (true) {
-    const auto dot = key.find('.', start);
-    parts.push_back(key.substr(start, dot - start));
-    if (dot == std::string::npos) break;
-    start = dot + 1;
-  }
-  return parts;
-}
-
-std::string trimmed(std::string_view s) {
-  const auto first = s.find_first_not_of(" \t");
-  if (first == std::string_view::npos) return {};
-  return std::string(s.substr(first, s.find_last_not_of(" \t") - first + 1));
-}
-
-fs::path resolve_config(const std::string& name_or_path) {
-  std::error_code ec;
-  if (fs::exists(name_or_path, ec)) return name_or_path;
-  if (name_or_path.find('/') == std::string::npos)
-    if (auto preset = find_preset(name_or_path); !preset.empty()) return preset;
-  if (name_or_path.find('/') != std::string::npos || name_or_path.ends_with(".json"))
-    throw Error(name_or_path + ": no such file");
-  std::string names;
-  for (const auto& p : list_presets()) names += (names.empty() ? "" : ", ") + p.name;
-  throw Error("\"" + name_or_path + "\" is neither a config file nor a preset; presets: " +
-              (names.empty() ? "none found (set BATCHLAB_PRESET_DIR)" : names));
-}
-
-}  // namespace
 
 nlohmann::json run_config_to_json(const RunConfig& c) {
   const auto& d = c.dataset;
@@ -494,44 +236,14 @@ RunConfig run_config_from_json(const nlohmann::json& j, const std::string& sourc
 }
 
 void apply_set(nlohmann::json& config, std::string_view assignment, const std::string& source) {
-  const auto eq = assignment.find('=');
-  if (eq == std::string_view::npos)
-    throw ConfigError(source, std::string(assignment), "expected key=value, e.g. batch.size=512");
-  const std::string key = trimmed(assignment.substr(0, eq));
-  if (key.empty()) throw ConfigError(source, std::string(assignment), "missing the key before '='");
-  const std::string text(assignment.substr(eq + 1));
-  json value = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (value.is_discarded()) value = text;  // plain words need no quotes: device=cpu
-
-  const auto parts = split_key(key);
-  const json* schema = &schema_tree();
-  for (const auto& part : parts) {
-    if (!schema->is_object() || !schema->contains(part)) throw unknown_key(source, key);
-    schema = &(*schema)[part];
-  }
-
-  if (config.is_null()) config = json::object();
-  if (!config.is_object())
-    throw ConfigError(source, key, "the config is " + shown(config) + ", not a JSON object");
-  json* node = &config;
-  std::string prefix;
-  for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
-    prefix = dotted(prefix, parts[i]);
-    json& next = (*node)[parts[i]];
-    // stop.target is null until a target is set: setting one of its fields creates it.
-    if (next.is_null()) next = json::object();
-    if (!next.is_object())
-      throw ConfigError(source, key, prefix + " is " + shown(next) + ", not an object");
-    node = &next;
-  }
-  (*node)[parts.back()] = std::move(value);
+  json_config::apply_assignment(config, assignment, source, run_config_schema());
 }
 
 RunConfig load_run_config(const std::string& name_or_path,
                           const std::vector<std::string>& assignments) {
   const fs::path path = resolve_config(name_or_path);
   const std::string source = path.string();
-  json j = parse_json_text(read_text(path), source);
+  json j = json_config::parse_json_text(json_config::read_text(path), source);
   // The file's own mistakes name the file; those a --set introduces name --set.
   RunConfig config = parse_config(j, source);
   if (!assignments.empty()) {

@@ -12,7 +12,13 @@
 namespace batchlab {
 namespace {
 
-std::vector<RunRecord> records_for(const RunStore& store, const std::vector<std::int64_t>& ids) {
+void put(std::ostream& o, double v) {
+  if (std::isfinite(v)) o << v;  // empty cell for NaN: spreadsheets read it as missing
+}
+
+}  // namespace
+
+std::vector<RunRecord> stored_runs(const RunStore& store, const std::vector<std::int64_t>& ids) {
   std::vector<RunRecord> out;
   for (auto id : ids) {
     auto r = store.run(id);
@@ -22,46 +28,49 @@ std::vector<RunRecord> records_for(const RunStore& store, const std::vector<std:
   return out;
 }
 
-void put(std::ostream& o, double v) {
-  if (std::isfinite(v)) o << v;  // empty cell for NaN: spreadsheets read it as missing
+std::string csv_quote(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + '"';
 }
 
-}  // namespace
+void write_steps_csv(std::ostream& o, const RunStore& store, const std::vector<RunRecord>& runs) {
+  o.precision(9);
+  o << "run_id,run_name,step,epoch,samples_seen,batch_size,micro_batches,lr,loss,samples_per_s,"
+       "step_ms,data_ms,compute_ms,wall_s";
+  for (int c = 0; c < kMemCategoryCount; ++c)
+    o << ",mem_" << memory_category_name(static_cast<MemCategory>(c));
+  o << ",grad_norm2,b_simple\n";
+  for (const auto& r : runs) {
+    const std::string name = csv_quote(r.name);
+    for (const auto& s : store.steps(r.id)) {
+      o << r.id << ',' << name << ',' << s.step << ',' << s.epoch << ',' << s.samples_seen << ','
+        << s.batch_size << ',' << s.micro_batches << ',' << s.lr << ',';
+      put(o, s.loss);
+      o << ',' << s.samples_per_s << ',' << s.step_ms << ',' << s.data_ms << ',' << s.compute_ms
+        << ',' << s.wall_s;
+      for (auto b : s.memory) o << ',' << b;
+      o << ',';
+      put(o, s.grad_norm2);
+      o << ',';
+      put(o, s.b_simple);
+      o << '\n';
+    }
+  }
+}
 
 void export_runs_csv(const RunStore& store, const std::vector<std::int64_t>& run_ids,
                      const std::filesystem::path& out) {
-  const auto records = records_for(store, run_ids);
-  write_file_atomically(out, [&](std::ostream& o) {
-    o.precision(9);
-    o << "run_id,run_name,step,epoch,samples_seen,batch_size,micro_batches,lr,loss,samples_per_s,"
-         "step_ms,data_ms,compute_ms,wall_s";
-    for (int c = 0; c < kMemCategoryCount; ++c)
-      o << ",mem_" << memory_category_name(static_cast<MemCategory>(c));
-    o << ",grad_norm2,b_simple\n";
-    for (const auto& r : records) {
-      std::string name = r.name;
-      for (auto& ch : name)
-        if (ch == '"') ch = '\'';
-      for (const auto& s : store.steps(r.id)) {
-        o << r.id << ",\"" << name << "\"," << s.step << ',' << s.epoch << ',' << s.samples_seen
-          << ',' << s.batch_size << ',' << s.micro_batches << ',' << s.lr << ',';
-        put(o, s.loss);
-        o << ',' << s.samples_per_s << ',' << s.step_ms << ',' << s.data_ms << ',' << s.compute_ms
-          << ',' << s.wall_s;
-        for (auto b : s.memory) o << ',' << b;
-        o << ',';
-        put(o, s.grad_norm2);
-        o << ',';
-        put(o, s.b_simple);
-        o << '\n';
-      }
-    }
-  });
+  const auto records = stored_runs(store, run_ids);
+  write_file_atomically(out, [&](std::ostream& o) { write_steps_csv(o, store, records); });
 }
 
 void export_runs_json(const RunStore& store, const std::vector<std::int64_t>& run_ids,
                       const std::filesystem::path& out) {
-  const auto records = records_for(store, run_ids);
+  const auto records = stored_runs(store, run_ids);
   nlohmann::ordered_json runs = nlohmann::ordered_json::array();
   for (const auto& r : records) {
     nlohmann::ordered_json j;
@@ -71,6 +80,8 @@ void export_runs_json(const RunStore& store, const std::vector<std::int64_t>& ru
     j["status"] = std::string(to_string(r.status));
     j["reason"] = r.reason;
     j["device"] = r.device;
+    j["sweep_id"] = r.sweep_id > 0 ? nlohmann::ordered_json(r.sweep_id) : nullptr;
+    j["tags"] = r.tags;
     j["config"] = nlohmann::json::parse(r.config_json, nullptr, false);
     j["environment"] = nlohmann::json::parse(r.environment_json, nullptr, false);
     j["summary"] = nlohmann::json::parse(r.summary_json, nullptr, false);

@@ -7,9 +7,9 @@
 #include <set>
 
 #include "engine/experiment/config_io.h"
+#include "engine/experiment/config_read.h"
 
 namespace batchlab {
-namespace {
 
 namespace fs = std::filesystem;
 
@@ -22,6 +22,8 @@ std::vector<fs::path> preset_dirs() {
   dirs.emplace_back(BATCHLAB_PRESET_DIR_SOURCE);
   return dirs;
 }
+
+namespace {
 
 // Title and description for the chooser; a broken file still lists (loading it says why).
 PresetInfo describe(const fs::path& path) {

@@ -55,8 +55,9 @@ RunFinished execute_run(const RunConfig& config, const ExecuteOptions& options) 
   std::int64_t run_id = 0;
   if (!options.store_path.empty()) {
     RunStore store(options.store_path);
-    run_id = store.create_run(run_config.name, run_config_to_json(run_config).dump(),
-                              backend->device_name(), to_json(machine_info()).dump());
+    run_id =
+        store.create_run(run_config.name, run_config_to_json(run_config).dump(),
+                         backend->device_name(), to_json(machine_info()).dump(), options.sweep_id);
     store_sink.emplace(options.store_path);
   }
 

@@ -22,6 +22,7 @@ struct ExecuteOptions {
   EventSink* extra_sink = nullptr;   // GUI bridge, JSONL, progress line
   RunControl* control = nullptr;     // null: runs uncontrolled
   std::string source = "config";     // names the config in error messages
+  std::int64_t sweep_id = 0;         // the stored run belongs to this sweep (0: none)
 };
 
 RunFinished execute_run(const RunConfig& config, const ExecuteOptions& options);

@@ -8,6 +8,10 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
 #include "engine/experiment/sqlite_util.h"
 #include "engine/experiment/store_schema.h"
 
@@ -40,9 +44,27 @@ bool process_alive(std::int64_t pid) {
 }
 
 constexpr const char* kRunColumns =
-    "id, name, created, config, status, reason, device, environment, summary";
+    "id, name, created, config, status, reason, device, environment, summary, sweep_id, tags";
 
-RunRecord read_run(const Statement& s) {
+// The tags column is our own JSON; anything else there means the file was edited by hand.
+std::vector<std::string> parse_tags(const std::string& text, const fs::path& path,
+                                    std::int64_t run_id) {
+  std::vector<std::string> tags;
+  if (text.empty()) return tags;
+  const auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  const auto damaged = [&] {
+    return Error(path.string() + ": run " + std::to_string(run_id) +
+                 ": tags are not a JSON list of strings: " + text.substr(0, 60));
+  };
+  if (!j.is_array()) throw damaged();
+  for (const auto& t : j) {
+    if (!t.is_string()) throw damaged();
+    tags.push_back(t.get<std::string>());
+  }
+  return tags;
+}
+
+RunRecord read_run(const Statement& s, const fs::path& path) {
   RunRecord r;
   r.id = s.int64(0);
   r.name = s.text(1);
@@ -54,7 +76,19 @@ RunRecord read_run(const Statement& s) {
   r.device = s.text(6);
   r.environment_json = s.text(7);
   r.summary_json = s.text(8);
+  r.sweep_id = s.is_null(9) ? 0 : s.int64(9);
+  r.tags = parse_tags(s.text(10), path, r.id);
   return r;
+}
+
+SweepRecord read_sweep(const Statement& s) {
+  return SweepRecord{s.int64(0), s.text(1), s.text(2), s.text(3)};
+}
+
+std::string trim(const std::string& text) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return {};
+  return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
 }
 
 static_assert(kMemCategoryCount == 6, "steps has one mem_ column per category");
@@ -132,10 +166,14 @@ RunStore::~RunStore() {
 }
 
 std::int64_t RunStore::create_run(const std::string& name, const std::string& config_json,
-                                  const std::string& device, const std::string& environment_json) {
+                                  const std::string& device, const std::string& environment_json,
+                                  std::int64_t sweep_id) {
+  // Checked here rather than by the foreign key, so the message names the sweep.
+  if (sweep_id != 0 && !sweep(sweep_id))
+    throw Error(path_.string() + ": sweep " + std::to_string(sweep_id) + " is not in the store");
   Statement s(db_, path_,
               "INSERT INTO runs (name, created, config, status, device, environment, summary, "
-              "pid, host, updated) VALUES (?, ?, ?, 'running', ?, ?, '{}', ?, ?, ?)",
+              "pid, host, updated, sweep_id) VALUES (?, ?, ?, 'running', ?, ?, '{}', ?, ?, ?, ?)",
               "cannot create a run");
   const std::string now = now_iso8601();
   s.bind(1, name);
@@ -146,6 +184,7 @@ std::int64_t RunStore::create_run(const std::string& name, const std::string& co
   s.bind(6, static_cast<std::int64_t>(getpid()));
   s.bind(7, this_host());
   s.bind(8, now);
+  if (sweep_id != 0) s.bind(9, sweep_id);  // unbound parameters are NULL
   s.step();
   return sqlite3_last_insert_rowid(db_);
 }
@@ -224,7 +263,7 @@ std::vector<RunRecord> RunStore::list_runs() const {
   const std::string sql = std::string("SELECT ") + kRunColumns + " FROM runs ORDER BY id";
   Statement s(db_, path_, sql.c_str(), "cannot list runs");
   std::vector<RunRecord> out;
-  while (s.step()) out.push_back(read_run(s));
+  while (s.step()) out.push_back(read_run(s, path_));
   return out;
 }
 
@@ -233,7 +272,7 @@ std::optional<RunRecord> RunStore::run(std::int64_t id) const {
   Statement s(db_, path_, sql.c_str(), "cannot read a run");
   s.bind(1, id);
   if (!s.step()) return std::nullopt;
-  return read_run(s);
+  return read_run(s, path_);
 }
 
 std::vector<StepEvent> RunStore::steps(std::int64_t run_id) const {
@@ -309,6 +348,83 @@ void RunStore::rename_run(std::int64_t id, const std::string& name) {
   s.step();
   if (sqlite3_changes(db_) == 0)
     throw Error(path_.string() + ": run " + std::to_string(id) + " is not in the store");
+}
+
+void RunStore::set_tags(std::int64_t id, const std::vector<std::string>& tags) {
+  nlohmann::json list = nlohmann::json::array();
+  std::vector<std::string> seen;
+  for (const auto& raw : tags) {
+    const std::string tag = trim(raw);
+    if (tag.empty())
+      throw Error(path_.string() + ": run " + std::to_string(id) + ": a tag cannot be empty");
+    if (std::find(seen.begin(), seen.end(), tag) != seen.end()) continue;
+    seen.push_back(tag);
+    list.push_back(tag);
+  }
+  Statement s(db_, path_, "UPDATE runs SET tags = ? WHERE id = ?", "cannot set a run's tags");
+  s.bind(1, list.dump());
+  s.bind(2, id);
+  s.step();
+  if (sqlite3_changes(db_) == 0)
+    throw Error(path_.string() + ": run " + std::to_string(id) + " is not in the store");
+}
+
+std::int64_t RunStore::create_sweep(const std::string& name, const std::string& config_json) {
+  Statement s(db_, path_, "INSERT INTO sweeps (name, created, config) VALUES (?, ?, ?)",
+              "cannot create a sweep");
+  s.bind(1, name);
+  s.bind(2, now_iso8601());
+  s.bind(3, config_json);
+  s.step();
+  return sqlite3_last_insert_rowid(db_);
+}
+
+std::vector<SweepRecord> RunStore::list_sweeps() const {
+  Statement s(db_, path_, "SELECT id, name, created, config FROM sweeps ORDER BY id",
+              "cannot list sweeps");
+  std::vector<SweepRecord> out;
+  while (s.step()) out.push_back(read_sweep(s));
+  return out;
+}
+
+std::optional<SweepRecord> RunStore::sweep(std::int64_t id) const {
+  Statement s(db_, path_, "SELECT id, name, created, config FROM sweeps WHERE id = ?",
+              "cannot read a sweep");
+  s.bind(1, id);
+  if (!s.step()) return std::nullopt;
+  return read_sweep(s);
+}
+
+std::vector<RunRecord> RunStore::runs_in_sweep(std::int64_t sweep_id) const {
+  const std::string sql =
+      std::string("SELECT ") + kRunColumns + " FROM runs WHERE sweep_id = ? ORDER BY id";
+  Statement s(db_, path_, sql.c_str(), "cannot list a sweep's runs");
+  s.bind(1, sweep_id);
+  std::vector<RunRecord> out;
+  while (s.step()) out.push_back(read_run(s, path_));
+  return out;
+}
+
+void RunStore::rename_sweep(std::int64_t id, const std::string& name) {
+  Statement s(db_, path_, "UPDATE sweeps SET name = ? WHERE id = ?", "cannot rename a sweep");
+  s.bind(1, name);
+  s.bind(2, id);
+  s.step();
+  if (sqlite3_changes(db_) == 0)
+    throw Error(path_.string() + ": sweep " + std::to_string(id) + " is not in the store");
+}
+
+void RunStore::delete_sweep(std::int64_t id) {
+  Transaction t(db_, path_, "cannot delete a sweep");
+  for (const char* sql :
+       {"DELETE FROM steps WHERE run_id IN (SELECT id FROM runs WHERE sweep_id = ?)",
+        "DELETE FROM evals WHERE run_id IN (SELECT id FROM runs WHERE sweep_id = ?)",
+        "DELETE FROM runs WHERE sweep_id = ?", "DELETE FROM sweeps WHERE id = ?"}) {
+    Statement s(db_, path_, sql, "cannot delete a sweep");
+    s.bind(1, id);
+    s.step();
+  }
+  t.commit();
 }
 
 fs::path default_store_path() {

@@ -1,7 +1,9 @@
-// defines: RunStore (SQLite, WAL), RunRecord, StoredStep, default_store_path
-// Schema (DESIGN §4), version kept in PRAGMA user_version with forward migrations:
+// defines: RunStore (SQLite, WAL), RunRecord, SweepRecord, default_store_path
+// Schema (DESIGN §4), version kept in PRAGMA user_version with forward migrations (a v1 store
+// is upgraded in place when opened):
 //   runs(id, name, created, config, status, reason, device, environment, summary, pid, host,
-//        updated)
+//        updated, sweep_id, tags)                                  sweep_id, tags: since v2
+//   sweeps(id, name, created, config)                                               since v2
 //   steps(run_id, step, epoch, samples, wall_s, batch, micro_batches, lr, loss, samples_per_s,
 //         step_ms, data_ms, compute_ms, mem_parameters … mem_workspace, grad_norm2, b_simple)
 //   evals(run_id, step, epoch, val_loss, val_accuracy, train_loss, wall_s)
@@ -33,12 +35,21 @@ struct RunRecord {
   std::string reason;
   std::string device;
   std::string environment_json;
-  std::string summary_json;  // RunSummary as JSON; "{}" while running
+  std::string summary_json;       // RunSummary as JSON; "{}" while running
+  std::int64_t sweep_id = 0;      // the sweep it belongs to; 0: none
+  std::vector<std::string> tags;  // as set by set_tags, in that order
+};
+
+struct SweepRecord {
+  std::int64_t id = 0;
+  std::string name;
+  std::string created;      // ISO 8601 UTC
+  std::string config_json;  // the sweep config (sweep_config_to_json)
 };
 
 class RunStore {
  public:
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   // Creates the file and its folders when missing. Throws Error naming the path when the file
   // cannot be opened or is not a BatchLab store.
@@ -49,8 +60,10 @@ class RunStore {
 
   const std::filesystem::path& path() const { return path_; }
 
+  // sweep_id 0: a run on its own; else the id create_sweep returned (Error when unknown).
   std::int64_t create_run(const std::string& name, const std::string& config_json,
-                          const std::string& device, const std::string& environment_json);
+                          const std::string& device, const std::string& environment_json,
+                          std::int64_t sweep_id = 0);
   // One transaction for the whole span.
   void append_steps(std::span<const StepEvent> steps);
   void append_evals(std::span<const EvalEvent> evals);
@@ -60,8 +73,21 @@ class RunStore {
   std::optional<RunRecord> run(std::int64_t id) const;
   std::vector<StepEvent> steps(std::int64_t run_id) const;
   std::vector<EvalEvent> evals(std::int64_t run_id) const;
+  // Deletes the run with its steps and evaluations, in one transaction.
   void delete_run(std::int64_t id);
   void rename_run(std::int64_t id, const std::string& name);
+  // Replaces the run's tags. Tags are trimmed; an empty one throws Error, repeats are dropped.
+  void set_tags(std::int64_t id, const std::vector<std::string>& tags);
+
+  // Sweeps: a named group of runs with the config that expanded to them.
+  std::int64_t create_sweep(const std::string& name, const std::string& config_json);
+  std::vector<SweepRecord> list_sweeps() const;
+  std::optional<SweepRecord> sweep(std::int64_t id) const;
+  // The sweep's runs in the order they were created.
+  std::vector<RunRecord> runs_in_sweep(std::int64_t sweep_id) const;
+  void rename_sweep(std::int64_t id, const std::string& name);
+  // Deletes the sweep and, in the same transaction, every run in it with their steps and evals.
+  void delete_sweep(std::int64_t id);
 
   // How many runs the last open marked interrupted.
   int interrupted_at_open() const { return interrupted_at_open_; }

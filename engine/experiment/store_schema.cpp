@@ -52,9 +52,26 @@ void migrate_v0_to_v1(sqlite3* db, const fs::path& path) {
        "cannot create the store's tables");
 }
 
+// Version 2: sweeps, and two columns on runs. A run keeps its steps when its sweep is deleted on
+// its own (sweep_id becomes NULL); tags are a JSON array of strings, '[]' for none.
+void migrate_v1_to_v2(sqlite3* db, const fs::path& path) {
+  exec(db, path, R"sql(
+    CREATE TABLE IF NOT EXISTS sweeps (
+      id      INTEGER PRIMARY KEY AUTOINCREMENT,
+      name    TEXT NOT NULL,
+      created TEXT NOT NULL,
+      config  TEXT NOT NULL
+    );
+    ALTER TABLE runs ADD COLUMN sweep_id INTEGER REFERENCES sweeps(id) ON DELETE SET NULL;
+    ALTER TABLE runs ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+    CREATE INDEX IF NOT EXISTS runs_sweep ON runs(sweep_id);
+  )sql",
+       "cannot add sweeps and tags to the store");
+}
+
 // kMigrations[v] takes a store from version v to v + 1; a new version appends one function.
 using Migration = void (*)(sqlite3*, const fs::path&);
-constexpr std::array<Migration, 1> kMigrations = {&migrate_v0_to_v1};
+constexpr std::array<Migration, 2> kMigrations = {&migrate_v0_to_v1, &migrate_v1_to_v2};
 static_assert(kMigrations.size() == RunStore::kSchemaVersion);
 
 int user_version(sqlite3* db, const fs::path& path) {

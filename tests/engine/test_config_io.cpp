@@ -143,14 +143,14 @@ class TestConfigIo : public QObject {
     QCOMPARE(f.dataset.train_limit, std::int64_t{10000});
     QVERIFY(f.dataset.validation_test_split);
     QCOMPARE(f.model.hidden, (std::vector<int>{256, 256}));
-    QCOMPARE(f.optimizer.lr, 0.05);
+    QCOMPARE(f.optimizer.lr, 0.02);
     QCOMPARE(f.optimizer.momentum, 0.9);
     QCOMPARE(f.batch.size, std::int64_t{64});
     QCOMPARE(*f.stop.epochs, 1.0);
     QCOMPARE(*f.eval.every_epochs, 1.0);
     const RunConfig s = load_run_config("spirals-mlp");
     QCOMPARE(s.dataset.samples, std::int64_t{2000});
-    QCOMPARE(s.dataset.noise, 0.1);
+    QCOMPARE(s.dataset.noise, 0.08);
   }
 
   void listPresetsHonoursOverrideDir() {

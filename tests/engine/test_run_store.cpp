@@ -204,11 +204,144 @@ class TestRunStore : public QObject {
         pragma(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('runs','steps','evals')"),
         std::string("3"));
     { RunStore again(path); }  // reopening an up-to-date store changes nothing
-    QCOMPARE(pragma(path, "PRAGMA user_version"), std::string("1"));
+    QCOMPARE(pragma(path, "PRAGMA user_version"), std::to_string(RunStore::kSchemaVersion));
 
     sql(path, "PRAGMA user_version = 7");
     const std::string err = error_of([&] { RunStore newer(path); });
     QVERIFY2(err.find(path + ": the run store has schema version 7, newer") == 0, err.c_str());
+  }
+
+  void sweepsTagsAndDeletes() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("runs.sqlite").toStdString();
+    RunStore store(path);
+    const auto sweep = store.create_sweep("spirals", R"({"batch_sizes":[8,16]})");
+    const auto other_sweep = store.create_sweep("other", "{}");
+    QVERIFY(sweep > 0 && other_sweep > sweep);
+    const auto rec = store.sweep(sweep);
+    QVERIFY(rec);
+    QCOMPARE(rec->name, std::string("spirals"));
+    QCOMPARE(rec->config_json, std::string(R"({"batch_sizes":[8,16]})"));
+    QVERIFY(std::regex_match(rec->created, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")));
+    QCOMPARE(store.list_sweeps().size(), std::size_t{2});
+    QVERIFY(!store.sweep(999));
+
+    const auto lone = store.create_run("lone", "{}", "cpu", "{}");
+    const auto a = store.create_run("spirals b=8", "{}", "cpu", "{}", sweep);
+    const auto b = store.create_run("spirals b=16", "{}", "cpu", "{}", sweep);
+    const auto c = store.create_run("other b=8", "{}", "cpu", "{}", other_sweep);
+    QCOMPARE(store.run(lone)->sweep_id, std::int64_t{0});
+    QCOMPARE(store.run(a)->sweep_id, sweep);
+    const auto in_sweep = store.runs_in_sweep(sweep);
+    QCOMPARE(in_sweep.size(), std::size_t{2});
+    QCOMPARE(in_sweep[0].id, a);
+    QCOMPARE(in_sweep[1].id, b);
+    QCOMPARE(in_sweep[1].name, std::string("spirals b=16"));
+    QVERIFY(store.runs_in_sweep(999).empty());
+    std::string err = error_of([&] { store.create_run("x", "{}", "cpu", "{}", 999); });
+    QCOMPARE(err, path + ": sweep 999 is not in the store");
+
+    // Tags: trimmed, repeats dropped, order kept; an empty one is refused, the old ones stay.
+    QVERIFY(store.run(a)->tags.empty());
+    store.set_tags(a, {" fast ", "baseline", "fast"});
+    QCOMPARE(store.run(a)->tags, (std::vector<std::string>{"fast", "baseline"}));
+    err = error_of([&] { store.set_tags(a, {"ok", "  "}); });
+    QCOMPARE(err, path + ": run " + std::to_string(a) + ": a tag cannot be empty");
+    QCOMPARE(store.run(a)->tags, (std::vector<std::string>{"fast", "baseline"}));
+    QVERIFY(error_of([&] { store.set_tags(999, {"x"}); }).find("run 999 is not in the store") !=
+            std::string::npos);
+    store.set_tags(b, {"päper, \"fig 3\""});
+    QCOMPARE(store.list_runs()[2].tags, (std::vector<std::string>{"päper, \"fig 3\""}));
+    store.set_tags(a, {});
+    QVERIFY(store.run(a)->tags.empty());
+
+    store.rename_sweep(sweep, "spirals v2");
+    QCOMPARE(store.sweep(sweep)->name, std::string("spirals v2"));
+    QVERIFY(!error_of([&] { store.rename_sweep(999, "x"); }).empty());
+
+    // Deleting a sweep takes its runs, their steps and evaluations, and nothing else.
+    for (auto id : {lone, a, b, c}) {
+      store.append_steps(std::vector<StepEvent>{make_step(id, 1), make_step(id, 2)});
+      store.append_evals(std::vector<EvalEvent>{EvalEvent{id, 2, 0.02, 0.5, 0.5, 0.5, 0.0}});
+    }
+    store.delete_sweep(sweep);
+    QVERIFY(!store.sweep(sweep));
+    QVERIFY(!store.run(a) && !store.run(b));
+    QVERIFY(store.steps(a).empty() && store.evals(b).empty());
+    QCOMPARE(store.list_runs().size(), std::size_t{2});
+    QCOMPARE(store.steps(lone).size(), std::size_t{2});
+    QCOMPARE(store.runs_in_sweep(other_sweep).size(), std::size_t{1});
+    QCOMPARE(pragma(path, "SELECT count(*) FROM steps"), std::string("4"));
+    QCOMPARE(pragma(path, "SELECT count(*) FROM evals"), std::string("2"));
+
+    // A tags column edited by hand is reported, naming the run.
+    sql(path, ("UPDATE runs SET tags = 'oops' WHERE id = " + std::to_string(lone)).c_str());
+    err = error_of([&] { store.run(lone); });
+    QVERIFY2(
+        err.find("run " + std::to_string(lone) + ": tags are not a JSON list") != std::string::npos,
+        err.c_str());
+  }
+
+  // A store written by the first schema (raw SQL, exactly v1's tables) opens, gains sweeps and
+  // tags, and keeps every run, step and evaluation.
+  void migratesVersionOneStore() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("v1.sqlite").toStdString();
+    sql(path, R"sql(
+      CREATE TABLE runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, created TEXT NOT NULL,
+        config TEXT NOT NULL, status TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '',
+        device TEXT NOT NULL DEFAULT '', environment TEXT NOT NULL DEFAULT '{}',
+        summary TEXT NOT NULL DEFAULT '{}', pid INTEGER, host TEXT, updated TEXT);
+      CREATE TABLE steps (
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        step INTEGER NOT NULL, epoch REAL, samples INTEGER, wall_s REAL, batch INTEGER,
+        micro_batches INTEGER, lr REAL, loss REAL, samples_per_s REAL, step_ms REAL,
+        data_ms REAL, compute_ms REAL, mem_parameters INTEGER, mem_gradients INTEGER,
+        mem_optimizer INTEGER, mem_activations INTEGER, mem_batch INTEGER, mem_workspace INTEGER,
+        grad_norm2 REAL, b_simple REAL, PRIMARY KEY (run_id, step)) WITHOUT ROWID;
+      CREATE TABLE evals (
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        step INTEGER NOT NULL, epoch REAL, val_loss REAL, val_accuracy REAL, train_loss REAL,
+        wall_s REAL, PRIMARY KEY (run_id, step)) WITHOUT ROWID;
+      CREATE INDEX runs_status ON runs(status);
+      INSERT INTO runs (name, created, config, status, reason, device, summary)
+        VALUES ('old run', '2024-05-01T10:00:00Z', '{"seed":3}', 'completed', '', 'cpu',
+                '{"steps":2,"final_val_accuracy":0.75}');
+      INSERT INTO steps (run_id, step, epoch, samples, loss) VALUES (1, 1, 0.5, 32, 0.9);
+      INSERT INTO steps (run_id, step, epoch, samples, loss) VALUES (1, 2, 1.0, 64, 0.7);
+      INSERT INTO evals (run_id, step, epoch, val_loss, val_accuracy) VALUES (1, 2, 1.0, 0.6, 0.75);
+      PRAGMA user_version = 1;
+    )sql");
+    QCOMPARE(pragma(path, "PRAGMA user_version"), std::string("1"));
+
+    {
+      RunStore store(path);
+      QCOMPARE(pragma(path, "PRAGMA user_version"), std::string("2"));
+      const auto runs = store.list_runs();
+      QCOMPARE(runs.size(), std::size_t{1});
+      QCOMPARE(runs[0].name, std::string("old run"));
+      QCOMPARE(runs[0].status, RunStatus::completed);
+      QCOMPARE(runs[0].config_json, std::string(R"({"seed":3})"));
+      QCOMPARE(runs[0].sweep_id, std::int64_t{0});
+      QVERIFY(runs[0].tags.empty());
+      QCOMPARE(summary_from_json(runs[0].summary_json).final_val_accuracy, 0.75);
+      QCOMPARE(store.steps(1).size(), std::size_t{2});
+      QCOMPARE(store.steps(1)[1].loss, 0.7);
+      QCOMPARE(store.evals(1).size(), std::size_t{1});
+
+      // The v2 features work on the upgraded file.
+      const auto sweep = store.create_sweep("after upgrade", "{}");
+      const auto id = store.create_run("new", "{}", "cpu", "{}", sweep);
+      QCOMPARE(store.runs_in_sweep(sweep).size(), std::size_t{1});
+      QCOMPARE(store.runs_in_sweep(sweep)[0].id, id);
+      store.set_tags(1, {"legacy"});
+      QCOMPARE(store.run(1)->tags, std::vector<std::string>{"legacy"});
+    }
+    RunStore again(path);  // an up-to-date store is opened as is
+    QCOMPARE(pragma(path, "PRAGMA user_version"), std::string("2"));
+    QCOMPARE(again.list_runs().size(), std::size_t{2});
+    QCOMPARE(again.list_sweeps().size(), std::size_t{1});
   }
 
   void summaryJsonRoundTrip() {

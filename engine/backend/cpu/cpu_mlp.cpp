@@ -2,6 +2,7 @@
 
 #include "engine/backend/cpu/eigen_core.h"
 
+#include "engine/backend/cpu/parallel_product.h"
 #include "engine/backend/elementwise.h"
 
 namespace batchlab {
@@ -28,14 +29,9 @@ void with_activation(Activation act, Fn&& fn) {
   }
 }
 
-// Eigen would split any product above ~50k multiply-adds across threads; below a few million
-// the fork/join (and, on a busy machine, waiting for a descheduled thread) costs more than the
-// second core gives back. Eigen's thread count is a process-wide setting, so set it per product.
-constexpr double kParallelMacs = 4.0e6;
-
-void threads_for(std::int64_t m, std::int64_t n, std::int64_t k, int threads) {
-  const double macs = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
-  Eigen::setNbThreads(macs >= kParallelMacs ? threads : 1);
+// Threads are ours to split (parallel_product.h): Eigen's own GEMM threading stays off.
+void eigen_single_threaded() {
+  Eigen::setNbThreads(1);
 }
 
 template <typename F>
@@ -52,6 +48,7 @@ void times_derivative(const float* __restrict z, float* __restrict delta, std::i
 }  // namespace
 
 void CpuMlp::forward(std::int64_t rows) const {
+  eigen_single_threaded();
   const float* input = x;
   for (std::size_t l = 0; l < layers.size(); ++l) {
     const CpuLayer& layer = layers[l];
@@ -60,8 +57,7 @@ void CpuMlp::forward(std::int64_t rows) const {
     Mat z(layer.z, layer.fan_out, rows);
     // Broadcasting the bias first lets the GEMM accumulate onto it: one pass over z, not two.
     z.colwise() = ConstVec(layer.bias, layer.fan_out);
-    threads_for(layer.fan_out, rows, layer.fan_in, threads);
-    z.noalias() += weight_t.transpose() * in;
+    product_into(z, weight_t.transpose(), in, Accumulate::yes, threads);
     if (l + 1 < layers.size()) {
       with_activation(activation, [&](auto f) {
         activate<decltype(f)>(layer.z, layer.a, layer.fan_out * rows);
@@ -92,26 +88,27 @@ double CpuMlp::backward(std::int64_t rows, float grad_scale) const {
     }
   }
 
+  eigen_single_threaded();
   for (std::size_t l = layers.size(); l-- > 0;) {
     const CpuLayer& layer = layers[l];
     ConstMat delta(layer.a, layer.fan_out, rows);
     const float* input = l > 0 ? layers[l - 1].a : x;
     // dWᵀ += input · deltaᵀ and db += Σ_rows delta, accumulated straight into the buffers.
     Mat weight_grad_t(layer.weight_grad, layer.fan_in, layer.fan_out);
-    threads_for(layer.fan_in, layer.fan_out, rows, threads);
     if (rows == 1) {  // an outer product: skip the GEMM's blocking and packing
       weight_grad_t.noalias() +=
           ConstVec(input, layer.fan_in) * ConstVec(layer.a, layer.fan_out).transpose();
     } else {
-      weight_grad_t.noalias() += ConstMat(input, layer.fan_in, rows) * delta.transpose();
+      product_into(weight_grad_t, ConstMat(input, layer.fan_in, rows), delta.transpose(),
+                   Accumulate::yes, threads);
     }
     Vec(layer.bias_grad, layer.fan_out).noalias() += delta.rowwise().sum();
     if (l == 0) break;  // no gradient for the inputs
     // The previous activation has served its last use above; its storage takes ∂loss/∂a.
     const CpuLayer& prev = layers[l - 1];
     Mat prev_delta(prev.a, prev.fan_out, rows);
-    threads_for(layer.fan_in, rows, layer.fan_out, threads);
-    prev_delta.noalias() = ConstMat(layer.weight, layer.fan_in, layer.fan_out) * delta;
+    product_into(prev_delta, ConstMat(layer.weight, layer.fan_in, layer.fan_out), delta,
+                 Accumulate::no, threads);
     with_activation(activation, [&](auto f) {
       times_derivative<decltype(f)>(prev.z, prev.a, prev.fan_out * rows);
     });
