@@ -69,7 +69,10 @@ void ExperimentForm::buildPresetRow(QFormLayout* form) {
   form->addRow(tr("Preset"), preset_);
   preset_description_ = new QLabel(this);
   preset_description_->setWordWrap(true);
-  preset_description_->setStyleSheet(QStringLiteral("color: palette(mid);"));
+  // Set apart by italics rather than a pale grey that is hard to read.
+  QFont italic = preset_description_->font();
+  italic.setItalic(true);
+  preset_description_->setFont(italic);
   form->addRow(preset_description_);
   auto* name = new QLineEdit(this);
   name->setPlaceholderText(tr("automatic (dataset, model, batch)"));
