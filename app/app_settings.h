@@ -1,0 +1,42 @@
+// defines: AppSettings (what the workbench remembers between sessions, over QSettings)
+// Window geometry and dock layout, the last experiment as config JSON, the store path and the
+// loss plot's view choices. Tests pass an INI file in a temporary folder, never the user's.
+#pragma once
+
+#include <memory>
+
+#include <QByteArray>
+#include <QSettings>
+#include <QString>
+
+namespace batchlab {
+
+class AppSettings {
+ public:
+  // The user's settings (organisation "BatchLab", application "batchlab").
+  AppSettings();
+  // An INI file, for tests and --settings.
+  explicit AppSettings(const QString& ini_path);
+
+  QByteArray geometry() const;
+  QByteArray windowState() const;
+  void setWindow(const QByteArray& geometry, const QByteArray& state);
+
+  QString lastConfigJson() const;
+  void setLastConfigJson(const QString& json);
+
+  QString storePath() const;  // empty: the default store
+  void setStorePath(const QString& path);
+
+  int lossXAxis() const;
+  double lossSmoothing() const;
+  bool lossLogY() const;
+  void setLossView(int x_axis, double smoothing, bool log_y);
+
+  void sync() { settings_->sync(); }
+
+ private:
+  std::unique_ptr<QSettings> settings_;
+};
+
+}  // namespace batchlab

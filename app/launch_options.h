@@ -1,0 +1,62 @@
+// defines: LaunchOptions, add_launch_options, read_launch_options, has_display, Automation
+// `batchlab --preset NAME --run --screenshot PATH.png --quit-when-done` runs a preset in the
+// real window and saves a screenshot of the whole window once the run has ended and the plots
+// show its last points: for the README and for checks.
+#pragma once
+
+#include <filesystem>
+
+#include <QObject>
+#include <QString>
+#include <QStringList>
+
+class QCommandLineParser;
+
+namespace batchlab {
+
+class MainWindow;
+
+struct LaunchOptions {
+  QString preset;    // name or path; empty: the last experiment (or the default preset)
+  QStringList sets;  // --set key=value, applied to the preset
+  bool run = false;
+  QString screenshot;  // PNG written when the run ends
+  bool quit_when_done = false;
+  std::filesystem::path store;  // --db; empty: remembered or default
+  QString settings_file;        // --settings INI; empty: the user's settings
+};
+
+void add_launch_options(QCommandLineParser& parser);
+LaunchOptions read_launch_options(const QCommandLineParser& parser);
+
+// True when Qt can open a window: DISPLAY or WAYLAND_DISPLAY set, or a platform chosen with
+// QT_QPA_PLATFORM (offscreen, vnc, ...).
+bool has_display();
+// The one line printed instead of Qt's platform-plugin abort.
+inline constexpr const char* kNoDisplayMessage =
+    "batchlab: no display found — run it under xvfb-run (xvfb-run batchlab …) or use "
+    "batchlab-cli for headless runs";
+
+// Drives the window for --preset/--run/--screenshot/--quit-when-done. Exit codes as
+// batchlab-cli's: 0 the run completed, reached its target or was stopped; 1 it failed (or the
+// screenshot could not be written); 2 bad input (preset, config or data: nothing stored);
+// 3 it diverged or ran out of memory.
+class Automation final : public QObject {
+  Q_OBJECT
+ public:
+  Automation(MainWindow& window, LaunchOptions options, QObject* parent = nullptr);
+  // Loads the preset and starts the run. False (with a message on stderr) when the preset
+  // cannot be loaded or the run cannot start.
+  bool start();
+  int exitCode() const { return exit_code_; }
+
+ private:
+  void onIdle();
+  void finish();
+
+  MainWindow& window_;
+  LaunchOptions options_;
+  int exit_code_ = 0;
+};
+
+}  // namespace batchlab

@@ -1,0 +1,334 @@
+#include "app/main_window.h"
+
+#include <array>
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QScreen>
+#include <QScrollArea>
+#include <QShortcut>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QStyle>
+#include <QToolBar>
+#include <QVBoxLayout>
+
+#include "app/app_settings.h"
+#include "app/run_controller.h"
+#include "app/run_progress.h"
+#include "app/run_session.h"
+#include "app/settings_dialog.h"
+#include "engine/experiment/config_io.h"
+#include "engine/experiment/run_store.h"
+#include "widgets/experiment_form.h"
+#include "widgets/loss_plot.h"
+#include "widgets/memory_plot.h"
+#include "widgets/message_banner.h"
+#include "widgets/runs_table_model.h"
+#include "widgets/runs_table_view.h"
+#include "widgets/throughput_plot.h"
+
+namespace batchlab {
+namespace {
+constexpr const char* kDefaultPreset = "spirals-mlp";
+}  // namespace
+
+MainWindow::MainWindow(AppSettings& settings, const std::filesystem::path& store_override,
+                       QWidget* parent)
+    : QMainWindow(parent), settings_(settings), store_overridden_(!store_override.empty()) {
+  setWindowTitle(tr("BatchLab"));
+  session_ = new RunSession(this);
+  plot_turn_.setSingleShot(true);
+  plot_turn_.setInterval(0);
+  connect(&plot_turn_, &QTimer::timeout, this, &MainWindow::refreshNextPlot);
+  controller_ = new RunController(&session_->bridge(), this);
+  setCentralWidget(createPlots());
+  createDocks();
+  createActions();
+  progress_ = new RunProgress(this);
+  statusBar()->addPermanentWidget(progress_);
+  default_state_ = saveState();
+
+  connect(session_, &RunSession::updated, this, &MainWindow::refreshPlots);
+  connect(session_, &RunSession::runStarted, progress_, &RunProgress::onStarted);
+  connect(session_, &RunSession::progress, progress_, &RunProgress::onStep);
+  connect(session_, &RunSession::runFinished, this, &MainWindow::onRunFinished);
+  connect(session_, &RunSession::logMessage, this, [this](const QString& text, int level) {
+    if (level == static_cast<int>(LogLevel::info))
+      statusBar()->showMessage(text, 5000);
+    else
+      banner_->showMessage(text, MessageBanner::Kind::warning);
+  });
+  connect(session_, &RunSession::storeError, this, [this](const QString& message) {
+    banner_->showMessage(tr("Run store: %1").arg(message), MessageBanner::Kind::error);
+  });
+  connect(controller_, &RunController::stateChanged, this, &MainWindow::updateActions);
+  connect(controller_, &RunController::runRejected, this, [this](const QString& message) {
+    banner_->showMessage(tr("The run could not start: %1").arg(message),
+                         MessageBanner::Kind::error);
+    statusBar()->showMessage(tr("Run refused: %1").arg(message), 10000);
+  });
+  connect(form_, &ExperimentForm::validityChanged, this, &MainWindow::updateActions);
+
+  restoreSettings();
+  const std::filesystem::path remembered = settings_.storePath().toStdString();
+  openStore(store_overridden_    ? store_override
+            : remembered.empty() ? default_store_path()
+                                 : remembered);
+  updateActions();
+}
+
+MainWindow::~MainWindow() = default;
+
+QWidget* MainWindow::createPlots() {
+  auto* central = new QWidget(this);
+  auto* layout = new QVBoxLayout(central);
+  layout->setContentsMargins(4, 4, 4, 0);
+  banner_ = new MessageBanner(central);
+  layout->addWidget(banner_);
+  loss_ = new LossPlot(session_->series(), central);
+  throughput_ = new ThroughputPlot(session_->series(), central);
+  memory_ = new MemoryPlot(session_->series(), central);
+  auto* lower = new QSplitter(Qt::Horizontal, central);
+  lower->addWidget(throughput_);
+  lower->addWidget(memory_);
+  lower->setStretchFactor(0, 3);
+  lower->setStretchFactor(1, 2);
+  auto* tiles = new QSplitter(Qt::Vertical, central);
+  tiles->setObjectName(QStringLiteral("plotTiles"));
+  tiles->addWidget(loss_);
+  tiles->addWidget(lower);
+  tiles->setStretchFactor(0, 4);
+  tiles->setStretchFactor(1, 3);
+  layout->addWidget(tiles, 1);
+  // Space pauses and resumes while the plots have focus; in the form it keeps typing spaces.
+  auto* space = new QShortcut(QKeySequence(Qt::Key_Space), central);
+  space->setContext(Qt::WidgetWithChildrenShortcut);
+  connect(space, &QShortcut::activated, this, [this] { controller_->togglePause(); });
+  return central;
+}
+
+void MainWindow::createDocks() {
+  form_ = new ExperimentForm;
+  auto* scroll = new QScrollArea;
+  scroll->setWidget(form_);
+  scroll->setWidgetResizable(true);
+  scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  scroll->setMinimumWidth(form_->minimumSizeHint().width() + 24);
+  auto* experiment = experiment_dock_ = new QDockWidget(tr("Experiment"), this);
+  experiment->setObjectName(QStringLiteral("experimentDock"));
+  experiment->setWidget(scroll);
+  experiment->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
+  addDockWidget(Qt::LeftDockWidgetArea, experiment);
+
+  runs_view_ = new RunsTableView(&session_->table());
+  auto* runs = runs_dock_ = new QDockWidget(tr("Runs"), this);
+  runs->setObjectName(QStringLiteral("runsDock"));
+  runs->setWidget(runs_view_);
+  runs->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
+  addDockWidget(Qt::BottomDockWidgetArea, runs);
+  // The runs table spans the full width under the plots, as in DESIGN §5.
+  setCorner(Qt::BottomLeftCorner, Qt::BottomDockWidgetArea);
+  setCorner(Qt::BottomRightCorner, Qt::BottomDockWidgetArea);
+}
+
+void MainWindow::createActions() {
+  auto* bar = addToolBar(tr("Run"));
+  bar->setObjectName(QStringLiteral("runToolbar"));
+  bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+  bar->setMovable(false);
+  run_ = bar->addAction(style()->standardIcon(QStyle::SP_MediaPlay), tr("Run"));
+  run_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+  pause_ = bar->addAction(style()->standardIcon(QStyle::SP_MediaPause), tr("Pause"));
+  pause_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_P));
+  stop_ = bar->addAction(style()->standardIcon(QStyle::SP_MediaStop), tr("Stop"));
+  stop_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
+  bar->addSeparator();
+  open_store_ =
+      bar->addAction(style()->standardIcon(QStyle::SP_DialogOpenButton), tr("Open store…"));
+  open_store_->setShortcut(QKeySequence::Open);
+  settings_action_ =
+      bar->addAction(style()->standardIcon(QStyle::SP_FileDialogDetailedView), tr("Settings"));
+  settings_action_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Comma));
+  for (QAction* a : {run_, pause_, stop_, open_store_, settings_action_})
+    a->setShortcutContext(Qt::WindowShortcut);
+
+  connect(run_, &QAction::triggered, this, &MainWindow::runExperiment);
+  connect(pause_, &QAction::triggered, controller_, &RunController::togglePause);
+  connect(stop_, &QAction::triggered, controller_, &RunController::stop);
+  connect(open_store_, &QAction::triggered, this, &MainWindow::chooseStore);
+  connect(settings_action_, &QAction::triggered, this, &MainWindow::showSettings);
+}
+
+void MainWindow::updateActions() {
+  const bool busy = controller_->busy();
+  run_->setEnabled(form_->valid());
+  const QString keys = run_->shortcut().toString(QKeySequence::NativeText);
+  if (!form_->valid())
+    run_->setToolTip(tr("Cannot run: %1").arg(form_->problem()));
+  else if (busy)
+    run_->setToolTip(tr("Queue this experiment after the current run (%1)").arg(keys));
+  else
+    run_->setToolTip(tr("Run this experiment (%1)").arg(keys));
+  pause_->setEnabled(busy);
+  pause_->setText(controller_->paused() ? tr("Resume") : tr("Pause"));
+  pause_->setIcon(
+      style()->standardIcon(controller_->paused() ? QStyle::SP_MediaPlay : QStyle::SP_MediaPause));
+  pause_->setToolTip(
+      tr("%1 (%2 or Space over the plots)")
+          .arg(pause_->text(), pause_->shortcut().toString(QKeySequence::NativeText)));
+  stop_->setEnabled(busy);
+  stop_->setToolTip(tr("Stop the run; it is kept as `stopped` (%1)")
+                        .arg(stop_->shortcut().toString(QKeySequence::NativeText)));
+  // Run ids belong to a store: switching stores mid-run would mix two stores' ids.
+  open_store_->setEnabled(!busy);
+  open_store_->setToolTip(
+      busy ? tr("The store can change once the run ends")
+           : tr("Open another run store (%1)")
+                 .arg(open_store_->shortcut().toString(QKeySequence::NativeText)));
+  progress_->setQueued(controller_->queued());
+  progress_->setPaused(controller_->paused());
+}
+
+void MainWindow::runExperiment() {
+  if (!form_->valid()) {
+    statusBar()->showMessage(tr("Cannot run: %1").arg(form_->problem()), 8000);
+    return;
+  }
+  const bool queued = controller_->busy();
+  controller_->submit(form_->config());
+  statusBar()->showMessage(queued ? tr("Queued after the current run") : tr("Starting…"), 4000);
+}
+
+void MainWindow::refreshPlots() {
+  // One plot per event-loop turn (a zero timer each), so input and timers get a look-in
+  // between the repaints even when a flood of steps keeps every drain busy.
+  dirty_plots_ = (1u << 3) - 1;
+  if (!plot_turn_.isActive()) plot_turn_.start();
+}
+
+void MainWindow::refreshNextPlot() {
+  const std::array<LivePlot*, 3> plots = {loss_, throughput_, memory_};
+  for (std::size_t i = 0; i < plots.size(); ++i) {
+    if (!(dirty_plots_ & (1u << i))) continue;
+    dirty_plots_ &= ~(1u << i);
+    plots[i]->refresh(true);
+    break;
+  }
+  if (dirty_plots_) plot_turn_.start();
+}
+
+void MainWindow::flushAndRepaint() {
+  session_->drainNow();
+  plot_turn_.stop();
+  dirty_plots_ = 0;
+  for (LivePlot* p : std::initializer_list<LivePlot*>{loss_, throughput_, memory_}) {
+    p->refresh(true);
+    p->plot()->replot(QCustomPlot::rpImmediateRefresh);
+  }
+}
+
+void MainWindow::onRunFinished(const RunFinished& finished) {
+  progress_->onFinished(finished);
+  const RunRow* row = session_->table().find(finished.run_id);
+  const QString who =
+      QStringLiteral("#%1 %2").arg(finished.run_id).arg(row ? row->name : QString());
+  const QString how = status_text(finished.status);
+  if (is_failure(finished.status)) {
+    banner_->showMessage(tr("Run %1 %2: %3").arg(who, how, QString::fromStdString(finished.reason)),
+                         MessageBanner::Kind::error);
+    statusBar()->showMessage(tr("Run %1 %2 (see the message above the plots)").arg(who, how), 8000);
+  } else {
+    statusBar()->showMessage(tr("Run %1 %2").arg(who, how), 8000);
+  }
+}
+
+void MainWindow::openStore(const std::filesystem::path& path) {
+  QString error;
+  if (!session_->loadStore(path, error)) {
+    banner_->showMessage(tr("Cannot open the run store: %1").arg(error),
+                         MessageBanner::Kind::error);
+    return;
+  }
+  controller_->setStorePath(path);
+  setWindowTitle(tr("BatchLab — %1").arg(QString::fromStdString(path.string())));
+  const int runs = session_->table().rowCount();
+  statusBar()->showMessage(tr("%n run(s) in the store; tick one to plot it", nullptr, runs), 8000);
+}
+
+void MainWindow::chooseStore() {
+  const QString path = QFileDialog::getOpenFileName(
+      this, tr("Open run store"), QString::fromStdString(controller_->storePath().string()),
+      tr("BatchLab store (*.sqlite *.db);;All files (*)"));
+  if (path.isEmpty()) return;
+  openStore(path.toStdString());
+  if (!store_overridden_) settings_.setStorePath(path);
+}
+
+void MainWindow::showSettings() {
+  const QString current = store_overridden_
+                              ? QString::fromStdString(controller_->storePath().string())
+                              : settings_.storePath();
+  SettingsDialog dialog(current, !controller_->busy() && !store_overridden_, this);
+  if (dialog.exec() != QDialog::Accepted) return;
+  if (dialog.resetLayout()) restoreState(default_state_);
+  if (!store_overridden_ && !controller_->busy() && dialog.storePath() != settings_.storePath()) {
+    settings_.setStorePath(dialog.storePath());
+    openStore(dialog.storePath().isEmpty()
+                  ? default_store_path()
+                  : std::filesystem::path(dialog.storePath().toStdString()));
+  }
+}
+
+void MainWindow::restoreSettings() {
+  if (!restoreGeometry(settings_.geometry())) {
+    // First start: the whole of a laptop screen, a generous window on a big one.
+    const QRect available = screen()->availableGeometry();
+    resize(available.size().boundedTo(QSize(1920, 1200)));
+    move(available.center() - rect().center());
+  }
+  if (!restoreState(settings_.windowState())) {
+    resizeDocks({experiment_dock_}, {std::max(340, width() / 4)}, Qt::Horizontal);
+    resizeDocks({runs_dock_}, {std::max(150, height() / 5)}, Qt::Vertical);
+  }
+  loss_->setXAxis(
+      static_cast<XAxisKind>(std::clamp(settings_.lossXAxis(), 0, kXAxisKindCount - 1)));
+  loss_->setSmoothing(settings_.lossSmoothing());
+  loss_->setLogY(settings_.lossLogY());
+  const QString json = settings_.lastConfigJson();
+  if (!json.isEmpty()) {
+    try {
+      form_->setConfig(run_config_from_json(nlohmann::json::parse(json.toStdString()), "settings"));
+      return;
+    } catch (const std::exception& e) {
+      statusBar()->showMessage(tr("Last experiment not restored: %1").arg(e.what()), 8000);
+    }
+  }
+  QString error;
+  if (!form_->loadPreset(QString::fromLatin1(kDefaultPreset), {}, error))
+    statusBar()->showMessage(tr("Default preset not loaded: %1").arg(error), 8000);
+}
+
+void MainWindow::saveSettings() {
+  settings_.setWindow(saveGeometry(), saveState());
+  settings_.setLastConfigJson(QString::fromStdString(run_config_to_json(form_->config()).dump()));
+  settings_.setLossView(static_cast<int>(loss_->xAxis()), loss_->smoothing(), loss_->logY());
+  settings_.sync();
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  saveSettings();
+  if (controller_->busy()) {
+    statusBar()->showMessage(tr("Stopping the run…"));
+    QApplication::setOverrideCursor(Qt::WaitCursor);
+    controller_->shutdown();  // the run ends `stopped` in the store before we go
+    QApplication::restoreOverrideCursor();
+  }
+  session_->drainNow();
+  event->accept();
+}
+
+}  // namespace batchlab

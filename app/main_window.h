@@ -1,0 +1,98 @@
+// defines: MainWindow (the workbench: experiment dock, tiled live plots, runs table, toolbar)
+// Wires the pieces together and owns nothing clever: RunController runs, RunSession turns
+// events into series and table rows, the plots draw from the series. The toolbar's Run is
+// enabled only while the form is valid (its tooltip says why not); Run during a run queues.
+// Closing mid-run stops the run, waits for the worker, and the store records it `stopped`.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+
+#include <QMainWindow>
+#include <QTimer>
+
+class QDockWidget;
+
+namespace batchlab {
+
+class AppSettings;
+class ExperimentForm;
+class LossPlot;
+class MemoryPlot;
+class MessageBanner;
+class RunController;
+class RunProgress;
+class RunSession;
+class RunsTableView;
+class ThroughputPlot;
+struct RunFinished;
+struct RunStarted;
+
+class MainWindow final : public QMainWindow {
+  Q_OBJECT
+ public:
+  // `settings` must outlive the window. A non-empty `store_override` (--db, tests) wins over
+  // the remembered store path and is not remembered.
+  MainWindow(AppSettings& settings, const std::filesystem::path& store_override,
+             QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  ExperimentForm* form() const { return form_; }
+  RunController* controller() const { return controller_; }
+  RunSession* session() const { return session_; }
+  LossPlot* lossPlot() const { return loss_; }
+  ThroughputPlot* throughputPlot() const { return throughput_; }
+  MemoryPlot* memoryPlot() const { return memory_; }
+  RunsTableView* runsView() const { return runs_view_; }
+  MessageBanner* banner() const { return banner_; }
+  RunProgress* progress() const { return progress_; }
+  QAction* runAction() const { return run_; }
+  QAction* pauseAction() const { return pause_; }
+  QAction* stopAction() const { return stop_; }
+
+  // Run: starts the form's experiment, or queues it behind the running one.
+  void runExperiment();
+  // Drains pending events and redraws every plot now (for screenshots).
+  void flushAndRepaint();
+
+ protected:
+  void closeEvent(QCloseEvent* event) override;
+
+ private:
+  void createActions();
+  void createDocks();
+  QWidget* createPlots();
+  void restoreSettings();
+  void saveSettings();
+  void openStore(const std::filesystem::path& path);
+  void chooseStore();
+  void showSettings();
+  void updateActions();
+  void refreshPlots();
+  void refreshNextPlot();
+  void onRunFinished(const RunFinished& finished);
+
+  AppSettings& settings_;
+  bool store_overridden_ = false;
+  RunSession* session_ = nullptr;
+  RunController* controller_ = nullptr;
+  ExperimentForm* form_ = nullptr;
+  LossPlot* loss_ = nullptr;
+  ThroughputPlot* throughput_ = nullptr;
+  MemoryPlot* memory_ = nullptr;
+  RunsTableView* runs_view_ = nullptr;
+  MessageBanner* banner_ = nullptr;
+  RunProgress* progress_ = nullptr;
+  QAction* run_ = nullptr;
+  QAction* pause_ = nullptr;
+  QAction* stop_ = nullptr;
+  QAction* open_store_ = nullptr;
+  QAction* settings_action_ = nullptr;
+  QByteArray default_state_;
+  QDockWidget* experiment_dock_ = nullptr;
+  QDockWidget* runs_dock_ = nullptr;
+  QTimer plot_turn_;
+  unsigned dirty_plots_ = 0;  // bit i: plot i (loss, throughput, memory) needs a refresh
+};
+
+}  // namespace batchlab

@@ -1,0 +1,152 @@
+#include "app/run_session.h"
+
+#include <QElapsedTimer>
+#include <QFutureWatcher>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include "engine/experiment/run_store.h"
+
+namespace batchlab {
+
+RunSession::RunSession(QObject* parent) : QObject(parent) {
+  qRegisterMetaType<batchlab::RunStarted>("batchlab::RunStarted");
+  qRegisterMetaType<batchlab::StepEvent>("batchlab::StepEvent");
+  qRegisterMetaType<batchlab::RunFinished>("batchlab::RunFinished");
+  drain_timer_.setSingleShot(true);
+  drain_timer_.setInterval(kDrainIntervalMs);
+  connect(&drain_timer_, &QTimer::timeout, this, &RunSession::drainNow);
+  // Queued: the bridge emits from the worker thread.
+  connect(&bridge_, &QtEventBridge::eventsAvailable, this, &RunSession::onEventsAvailable,
+          Qt::QueuedConnection);
+  connect(&table_, &RunsTableModel::visibilityToggled, this, &RunSession::onVisibilityToggled);
+}
+
+void RunSession::onEventsAvailable() {
+  if (!drain_timer_.isActive()) drain_timer_.start();
+}
+
+void RunSession::drainNow() {
+  drain_timer_.stop();
+  QElapsedTimer clock;
+  clock.start();
+  QtEventBridge::Batch batch = bridge_.take();
+  if (batch.empty()) return;
+  for (const auto& e : batch.started) {
+    live_.insert(e.run_id);
+    last_run_id_ = std::max(last_run_id_, e.run_id);
+    series_.on_started(e);
+    series_.set_visible(e.run_id, true);
+    RunRow row;
+    row.id = e.run_id;
+    row.name = QString::fromStdString(e.name);
+    row.status = RunStatus::running;
+    row.batch = starting_batch(e);
+    row.lr = e.config.optimizer.lr;
+    row.visible = true;
+    table_.upsert(row);
+    emit runStarted(e);
+  }
+  series_.append(batch.steps);
+  for (const auto& e : batch.evals) series_.append(e);
+  // One table update per run and drain, not per step.
+  std::set<std::int64_t> touched;
+  for (std::size_t i = 0; i < batch.steps.size(); ++i)
+    if (i == 0 || batch.steps[i].run_id != batch.steps[i - 1].run_id)
+      touched.insert(batch.steps[i].run_id);
+  for (const auto& e : batch.evals) touched.insert(e.run_id);
+  for (const std::int64_t id : touched) {
+    const RunRow* current = table_.find(id);
+    const RunSeries* run = series_.find(id);
+    if (!current || !run) continue;
+    RunRow row = *current;
+    if (!run->samples_per_s_avg.empty()) row.samples_per_s = run->samples_per_s_avg.back();
+    row.peak_memory = run->peak_memory;
+    if (!run->val_accuracy.empty()) row.val_accuracy = run->val_accuracy.back();
+    if (run->batch_size > 0) row.batch = run->batch_size;
+    table_.upsert(row);
+  }
+  if (!batch.steps.empty()) emit progress(batch.steps.back());
+  for (const auto& e : batch.logs)
+    emit logMessage(QString::fromStdString(e.message), static_cast<int>(e.level));
+  for (const auto& e : batch.finished) {
+    if (const RunRow* current = table_.find(e.run_id)) {
+      RunRow row = *current;
+      row.status = e.status;
+      row.reason = QString::fromStdString(e.reason);
+      apply_summary(row, e.summary);
+      table_.upsert(row);
+    }
+    emit runFinished(e);
+  }
+  slowest_drain_ms_ = std::max(slowest_drain_ms_, static_cast<double>(clock.nsecsElapsed()) / 1e6);
+  emit updated();
+}
+
+bool RunSession::loadStore(const std::filesystem::path& path, QString& error) {
+  std::vector<RunRecord> records;
+  try {
+    RunStore store(path);
+    records = store.list_runs();
+  } catch (const std::exception& e) {
+    error = QString::fromUtf8(e.what());
+    return false;
+  }
+  store_path_ = path;
+  // Runs of another store share ids with this one's: start from a clean slate.
+  table_.clear();
+  series_.clear();
+  live_.clear();
+  for (const auto& record : records) table_.upsert(row_from_record(record));
+  emit updated();
+  return true;
+}
+
+void RunSession::onVisibilityToggled(std::int64_t id, bool visible) {
+  series_.set_visible(id, visible);
+  const RunSeries* run = series_.find(id);
+  if (visible && !live_.count(id) && (!run || run->empty())) loadSeries(id);
+  emit updated();
+}
+
+void RunSession::loadSeries(std::int64_t id) {
+  if (loading_.count(id) || store_path_.empty()) return;
+  loading_.insert(id);
+  struct Loaded {
+    std::vector<StepEvent> steps;
+    std::vector<EvalEvent> evals;
+    QString error;
+  };
+  const std::filesystem::path path = store_path_;
+  auto* watcher = new QFutureWatcher<Loaded>(this);
+  connect(watcher, &QFutureWatcher<Loaded>::finished, this, [this, watcher, id, path] {
+    Loaded loaded = watcher->result();
+    watcher->deleteLater();
+    loading_.erase(id);
+    if (path != store_path_) return;  // the store changed meanwhile
+    if (!loaded.error.isEmpty()) {
+      emit storeError(loaded.error);
+      return;
+    }
+    series_.load(id, loaded.steps, loaded.evals);
+    RunSeries& run = series_.ensure(id);
+    if (const RunRow* row = table_.find(id)) {
+      run.name = row->name.toStdString();
+      run.visible = row->visible;
+      if (row->batch > 0 && run.batch_size == 0) run.batch_size = row->batch;
+    }
+    emit updated();
+  });
+  watcher->setFuture(QtConcurrent::run([path, id] {
+    Loaded out;
+    try {
+      const RunStore store(path);
+      out.steps = store.steps(id);
+      out.evals = store.evals(id);
+    } catch (const std::exception& e) {
+      out.error = QString::fromUtf8(e.what());
+    }
+    return out;
+  }));
+}
+
+}  // namespace batchlab

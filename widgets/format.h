@@ -1,0 +1,16 @@
+// defines: format_bytes, format_duration, format_number, format_rate
+// How numbers read in the GUI: binary units for memory, h/min/s for durations.
+#pragma once
+
+#include <cstdint>
+
+#include <QString>
+
+namespace batchlab {
+
+QString format_bytes(std::int64_t bytes);  // "512 B", "18.3 KiB", "1.50 MiB", "512 MiB": 3 digits
+QString format_duration(double seconds);   // "42 s", "3 min 05 s", "1 h 02 min"; "—" for NaN
+QString format_number(double value, int significant = 4);  // "0.1235", "1.235e+06"; "—" for NaN
+QString format_rate(double samples_per_s);                 // "12,345 samples/s"; "—" for NaN
+
+}  // namespace batchlab

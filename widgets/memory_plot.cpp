@@ -1,0 +1,185 @@
+#include "widgets/memory_plot.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "widgets/format.h"
+#include "widgets/run_palette.h"
+
+namespace batchlab {
+namespace {
+
+constexpr double kKiB = 1024.0;
+constexpr double kBarWidth = 0.6;
+
+double pick_unit(double max_bytes, QString& name) {
+  if (max_bytes >= kKiB * kKiB * kKiB) {
+    name = QStringLiteral("GiB");
+    return kKiB * kKiB * kKiB;
+  }
+  if (max_bytes >= kKiB * kKiB) {
+    name = QStringLiteral("MiB");
+    return kKiB * kKiB;
+  }
+  name = QStringLiteral("KiB");
+  return kKiB;
+}
+
+}  // namespace
+
+MemoryPlot::MemoryPlot(const SeriesModel& model, QWidget* parent)
+    : LivePlot(model, tr("Memory by category — model prediction dashed"), parent) {
+  ticker_ = QSharedPointer<QCPAxisTickerText>::create();
+  plot()->xAxis->setTicker(ticker_);
+  plot()->xAxis->setLabel(tr("run (id, batch size)"));
+  plot()->xAxis->grid()->setVisible(false);
+  QCPBars* below = nullptr;
+  for (int c = 0; c < kMemCategoryCount; ++c) {
+    const auto category = static_cast<MemCategory>(c);
+    auto* bars = new QCPBars(plot()->xAxis, plot()->yAxis);
+    bars->setName(QString::fromUtf8(memory_category_name(category).data(),
+                                    static_cast<qsizetype>(memory_category_name(category).size())));
+    bars->setWidth(kBarWidth);
+    bars->setPen(QPen(memory_category_colour(category).darker(130), 0.8));
+    bars->setBrush(memory_category_colour(category));
+    if (below) bars->moveAbove(below);
+    below = bars;
+    bars_[static_cast<std::size_t>(c)] = bars;
+  }
+  // A legend entry for the dashed prediction; the graph itself never holds data.
+  predicted_legend_ = plot()->addGraph();
+  predicted_legend_->setName(tr("predicted"));
+  predicted_legend_->setPen(QPen(Qt::black, 2, Qt::DashLine));
+
+  QFont legend_font = font();
+  legend_font.setPointSizeF(legend_font.pointSizeF() * 0.85);
+  plot()->legend->setFont(legend_font);
+  plot()->legend->setVisible(true);
+  plot()->legend->setRowSpacing(0);
+  plot()->legend->setColumnSpacing(8);
+  plot()->legend->setBorderPen(Qt::NoPen);
+  // Under the axis rect, three entries a row: never over the bars, never squeezed narrow.
+  plot()->legend->setWrap(3);
+  plot()->legend->setIconSize(14, 9);
+  plot()->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst, true);
+  plot()->plotLayout()->addElement(2, 0, plot()->legend);
+  plot()->plotLayout()->setRowStretchFactor(2, 0.001);
+  plot()->legend->setMargins(QMargins(4, 0, 4, 2));
+  plot()->yAxis->setLabel(tr("memory (MiB)"));
+}
+
+void MemoryPlot::clearItems() {
+  for (auto* item : items_) plot()->removeItem(item);
+  items_.clear();
+}
+
+void MemoryPlot::rebuild(const QCPRange&, int) {
+  clearItems();
+  shown_.clear();
+  double max_bytes = 0;
+  std::int64_t device_total = 0;
+  for (const auto& [id, run] : model().runs()) {
+    const double total = static_cast<double>(total_bytes(run.memory));
+    const double predicted = run.predicted ? static_cast<double>(total_bytes(*run.predicted)) : 0;
+    if (!run.visible || (total <= 0 && predicted <= 0)) continue;
+    shown_.push_back(id);
+    max_bytes = std::max({max_bytes, total, predicted});
+    device_total = std::max(device_total, run.device_total);
+  }
+  QString unit_name;
+  unit_ = pick_unit(max_bytes, unit_name);
+  plot()->yAxis->setLabel(tr("memory (%1)").arg(unit_name));
+  top_ = max_bytes / unit_;
+
+  ticker_->clear();
+  std::array<QVector<double>, kMemCategoryCount> values;
+  QVector<double> keys;
+  for (std::size_t k = 0; k < shown_.size(); ++k) {
+    const RunSeries& run = *model().find(shown_[k]);
+    const double key = static_cast<double>(k + 1);
+    keys.push_back(key);
+    ticker_->addTick(key, QStringLiteral("#%1\nB=%2").arg(run.run_id).arg(run.batch_size));
+    for (int c = 0; c < kMemCategoryCount; ++c)
+      values[static_cast<std::size_t>(c)].push_back(
+          static_cast<double>(run.memory[static_cast<std::size_t>(c)]) / unit_);
+
+    const QColor colour = run_colour(run.run_id);
+    auto* label = new QCPItemText(plot());
+    label->position->setCoords(key, static_cast<double>(total_bytes(run.memory)) / unit_);
+    label->setPositionAlignment(Qt::AlignBottom | Qt::AlignHCenter);
+    label->setText(format_bytes(total_bytes(run.memory)));
+    label->setColor(colour.darker(115));
+    label->setClipToAxisRect(true);
+    items_.push_back(label);
+    if (run.predicted) {
+      const double p = static_cast<double>(total_bytes(*run.predicted)) / unit_;
+      auto* line = new QCPItemLine(plot());
+      line->start->setCoords(key - kBarWidth * 0.65, p);
+      line->end->setCoords(key + kBarWidth * 0.65, p);
+      line->setPen(QPen(colour.darker(110), 2, Qt::DashLine));
+      items_.push_back(line);
+    }
+  }
+  for (int c = 0; c < kMemCategoryCount; ++c)
+    bars_[static_cast<std::size_t>(c)]->setData(keys, values[static_cast<std::size_t>(c)], true);
+
+  device_total_ = static_cast<double>(device_total) / unit_;
+  if (device_total > 0) {
+    auto* line = new QCPItemStraightLine(plot());
+    line->point1->setCoords(0, device_total_);
+    line->point2->setCoords(1, device_total_);
+    line->setPen(QPen(QColor(0xc0392b), 1.5, Qt::DashDotLine));
+    items_.push_back(line);
+    auto* label = new QCPItemText(plot());
+    label->position->setType(QCPItemPosition::ptAxisRectRatio);
+    label->position->setCoords(0.99, 0.02);
+    label->setPositionAlignment(Qt::AlignTop | Qt::AlignRight);
+    label->setText(tr("device total %1").arg(format_bytes(device_total)));
+    label->setColor(QColor(0xc0392b));
+    items_.push_back(label);
+  }
+}
+
+void MemoryPlot::fitValueAxis() {
+  // Head room for the total printed above each bar: a line of text in axis units.
+  const double text_px = QFontMetrics(font()).height() * 1.6;
+  const double axis_px = std::max(40, plot()->axisRect()->height());
+  double top = top_ > 0 ? top_ / std::max(0.5, 1.0 - text_px / axis_px) : 1.0;
+  // The device line joins the view only when it would not flatten the bars.
+  if (device_total_ > 0 && device_total_ < top_ * 4) top = std::max(top, device_total_ * 1.1);
+  plot()->yAxis->setRange(0, top);
+}
+
+bool MemoryPlot::dataXRange(QCPRange& range) const {
+  range = QCPRange(0.4, std::max<double>(static_cast<double>(shown_.size()), 1.0) + 0.6);
+  return true;
+}
+
+std::optional<LivePlot::Hit> MemoryPlot::nearest(const QPointF& pixel) const {
+  const double key = plot()->xAxis->pixelToCoord(pixel.x());
+  const double k = std::round(key);
+  if (std::abs(key - k) > kBarWidth / 2 || k < 1 || k > static_cast<double>(shown_.size()))
+    return std::nullopt;
+  const RunSeries* run = model().find(shown_[static_cast<std::size_t>(k) - 1]);
+  if (!run) return std::nullopt;
+  QString text = QStringLiteral("#%1 %2 · batch %3")
+                     .arg(run->run_id)
+                     .arg(QString::fromStdString(run->name))
+                     .arg(run->batch_size);
+  for (int c = kMemCategoryCount - 1; c >= 0; --c) {
+    const auto category = static_cast<MemCategory>(c);
+    text +=
+        QStringLiteral("\n%1: %2")
+            .arg(QString::fromUtf8(memory_category_name(category).data(),
+                                   static_cast<qsizetype>(memory_category_name(category).size())))
+            .arg(format_bytes(run->memory[static_cast<std::size_t>(c)]));
+  }
+  text += QStringLiteral("\ntotal: %1 (peak %2)")
+              .arg(format_bytes(total_bytes(run->memory)))
+              .arg(format_bytes(run->peak_memory));
+  if (run->predicted)
+    text += QStringLiteral("\npredicted: %1").arg(format_bytes(total_bytes(*run->predicted)));
+  return Hit{k, static_cast<double>(total_bytes(run->memory)) / unit_, text};
+}
+
+}  // namespace batchlab

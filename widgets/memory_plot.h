@@ -1,0 +1,48 @@
+// defines: MemoryPlot (memory by category, one stacked bar per visible run)
+// Each bar stacks the latest step's bytes by category (parameters, gradients, optimizer,
+// activations, batch, workspace); the memory model's prediction for that run is a dashed line
+// across its bar, and the device total a dashed line across the plot when the device reports
+// one. Runs sit side by side, so batch 32 and batch 512 compare at a glance. The unit (KiB, MiB,
+// GiB) follows the largest bar.
+#pragma once
+
+#include <array>
+#include <vector>
+
+#include "widgets/live_plot.h"
+
+namespace batchlab {
+
+class MemoryPlot final : public LivePlot {
+  Q_OBJECT
+ public:
+  explicit MemoryPlot(const SeriesModel& model, QWidget* parent = nullptr);
+
+  QCPBars* categoryBars(MemCategory category) const {
+    return bars_[static_cast<std::size_t>(category)];
+  }
+  // Bytes per unit of the value axis (1024, 1024², 1024³).
+  double unitBytes() const { return unit_; }
+  // Run ids in bar order (bar k sits at x = k + 1).
+  const std::vector<std::int64_t>& shownRuns() const { return shown_; }
+
+ protected:
+  void rebuild(const QCPRange& x_range, int buckets) override;
+  bool dataXRange(QCPRange& range) const override;
+  std::optional<Hit> nearest(const QPointF& pixel) const override;
+  void fitValueAxis() override;
+
+ private:
+  void clearItems();
+
+  std::array<QCPBars*, kMemCategoryCount> bars_{};
+  QCPGraph* predicted_legend_ = nullptr;
+  std::vector<QCPAbstractItem*> items_;
+  std::vector<std::int64_t> shown_;
+  QSharedPointer<QCPAxisTickerText> ticker_;
+  double unit_ = 1024.0 * 1024.0;
+  double top_ = 0;           // largest bar or prediction, in axis units
+  double device_total_ = 0;  // in axis units, 0: unknown
+};
+
+}  // namespace batchlab

@@ -1,0 +1,116 @@
+#include "widgets/throughput_plot.h"
+
+#include <cmath>
+
+#include "widgets/format.h"
+#include "widgets/run_palette.h"
+
+namespace batchlab {
+
+QString SiTicker::getTickLabel(double tick, const QLocale&, QChar, int) {
+  const double a = std::abs(tick);
+  if (a >= 1e9) return QString::number(tick / 1e9, 'g', 3) + QLatin1Char('G');
+  if (a >= 1e6) return QString::number(tick / 1e6, 'g', 3) + QLatin1Char('M');
+  if (a >= 1e3) return QString::number(tick / 1e3, 'g', 3) + QLatin1Char('k');
+  return QString::number(tick, 'g', 3);
+}
+
+ThroughputPlot::ThroughputPlot(const SeriesModel& model, QWidget* parent)
+    : LivePlot(model, tr("Throughput — moving average (line), per step (faint)"), parent) {
+  plot()->xAxis->setLabel(tr("step"));
+  use_count_ticks(plot()->xAxis, true);
+  plot()->yAxis->setLabel(tr("samples/s"));
+  // Large rates read better as 1.2M than as 1.2·10⁶ in a narrow tile.
+  plot()->yAxis->setTicker(QSharedPointer<SiTicker>::create());
+}
+
+QCPGraph* ThroughputPlot::rawGraph(std::int64_t run_id) const {
+  const auto it = graphs_.find(run_id);
+  return it == graphs_.end() ? nullptr : it->second.raw;
+}
+QCPGraph* ThroughputPlot::averageGraph(std::int64_t run_id) const {
+  const auto it = graphs_.find(run_id);
+  return it == graphs_.end() ? nullptr : it->second.avg;
+}
+
+void ThroughputPlot::rebuild(const QCPRange& x_range, int buckets) {
+  for (auto it = graphs_.begin(); it != graphs_.end();) {
+    if (model().find(it->first)) {
+      ++it;
+      continue;
+    }
+    plot()->removeGraph(it->second.raw);
+    plot()->removeGraph(it->second.avg);
+    cache_.erase(it->first);
+    it = graphs_.erase(it);
+  }
+  for (const auto& [id, run] : model().runs()) {
+    auto [it, inserted] = graphs_.try_emplace(id);
+    RunGraphs& g = it->second;
+    if (inserted) {
+      QColor faint = run_colour(id);
+      faint.setAlpha(55);
+      g.raw = plot()->addGraph();
+      g.raw->setPen(QPen(faint, 1));
+      g.raw->setAntialiased(false);  // faint per-step noise: crisp and cheap
+      g.avg = plot()->addGraph();
+      g.avg->setPen(QPen(run_colour(id), 2));
+    }
+    g.raw->setVisible(run.visible);
+    g.avg->setVisible(run.visible);
+    if (!run.visible) continue;
+    RunCache& cache = cache_[id];
+    if (cache.generation != run.generation) cache = RunCache{run.generation, {}, {}};
+    cache.raw.extend(run.samples_per_s);
+    cache.avg.extend(run.samples_per_s_avg);
+    const Column& xs = run.steps.get(XAxisKind::step);
+    decimate_min_max(xs, run.samples_per_s, x_range.lower, x_range.upper, buckets, scratch_,
+                     &cache.raw);
+    set_graph_data(g.raw, scratch_);
+    decimate_min_max(xs, run.samples_per_s_avg, x_range.lower, x_range.upper, buckets, scratch_,
+                     &cache.avg);
+    set_graph_data(g.avg, scratch_);
+    g.avg->setAntialiased(static_cast<int>(scratch_.x.size()) < buckets);
+  }
+}
+
+bool ThroughputPlot::dataXRange(QCPRange& range) const {
+  bool found = false;
+  for (const auto& [id, run] : model().runs()) {
+    const auto& xs = run.steps.get(XAxisKind::step);
+    if (!run.visible || xs.empty()) continue;
+    const QCPRange r(xs.front(), xs.back());
+    range = found ? QCPRange(std::min(range.lower, r.lower), std::max(range.upper, r.upper)) : r;
+    found = true;
+  }
+  return found;
+}
+
+std::optional<LivePlot::Hit> ThroughputPlot::nearest(const QPointF& pixel) const {
+  const double key = plot()->xAxis->pixelToCoord(pixel.x());
+  std::optional<Hit> best;
+  double best_dist = 30.0;
+  for (const auto& [id, run] : model().runs()) {
+    if (!run.visible) continue;
+    const auto& xs = run.steps.get(XAxisKind::step);
+    // The average is what the eye follows; the raw value is reported beside it.
+    const long i = nearest_finite_index(xs, run.samples_per_s_avg, key);
+    if (i < 0) continue;
+    const auto u = static_cast<std::size_t>(i);
+    const double dist =
+        std::hypot(plot()->xAxis->coordToPixel(xs[u]) - pixel.x(),
+                   plot()->yAxis->coordToPixel(run.samples_per_s_avg[u]) - pixel.y());
+    if (dist >= best_dist) continue;
+    best_dist = dist;
+    best = Hit{xs[u], run.samples_per_s_avg[u],
+               QStringLiteral("#%1 %2\nstep %3\n%4 (moving average %5)")
+                   .arg(id)
+                   .arg(QString::fromStdString(run.name))
+                   .arg(xs[u], 0, 'f', 0)
+                   .arg(format_rate(run.samples_per_s[u]))
+                   .arg(format_rate(run.samples_per_s_avg[u]))};
+  }
+  return best;
+}
+
+}  // namespace batchlab
