@@ -360,6 +360,11 @@ RunConfig parse_config(const json& j, const std::string& source) {
   top.get("device", c.device);
   top.get("memory_budget_mb", c.memory_budget_mb);
   top.get("threads", c.threads);
+  const Fields cu = top.object("cuda");
+  cu.get("tf32", c.cuda.tf32);
+  cu.get("graphs", c.cuda.graphs);
+  cu.get("loss_every", c.cuda.loss_every);
+  cu.get("resident_data", c.cuda.resident_data);
   return c;
 }
 
@@ -484,6 +489,10 @@ nlohmann::json run_config_to_json(const RunConfig& c) {
   j["device"] = c.device;
   j["memory_budget_mb"] = nullable(c.memory_budget_mb);
   j["threads"] = c.threads;
+  j["cuda"] = {{"tf32", c.cuda.tf32},
+               {"graphs", c.cuda.graphs},
+               {"loss_every", c.cuda.loss_every},
+               {"resident_data", c.cuda.resident_data}};
   return j;
 }
 

@@ -67,6 +67,7 @@ class TestConfigIo : public QObject {
     c.device = "cuda:1";
     c.memory_budget_mb = 512.5;
     c.threads = 3;
+    c.cuda = {true, false, 4, false};
 
     const json j = run_config_to_json(c);
     const RunConfig back = run_config_from_json(j, "roundtrip");
@@ -90,6 +91,10 @@ class TestConfigIo : public QObject {
     QCOMPARE(*back.eval.every_steps, std::int64_t{50});
     QCOMPARE(*back.memory_budget_mb, 512.5);
     QCOMPARE(back.threads, 3);
+    QCOMPARE(back.cuda.tf32, true);
+    QCOMPARE(back.cuda.graphs, false);
+    QCOMPARE(back.cuda.loss_every, 4);
+    QCOMPARE(back.cuda.resident_data, false);
   }
 
   void defaultsWriteEveryKeyWithNulls() {
@@ -349,6 +354,12 @@ class TestConfigIo : public QObject {
                             << "device: unknown device \"gpu\"; expected auto, cpu";
     QTest::newRow("device N") << "device=cuda:x"
                               << "device: unknown device \"cuda:x\"";
+    QTest::newRow("loss_every 0") << "cuda.loss_every=0"
+                                  << "cuda.loss_every: must be at least 1, got 0";
+    QTest::newRow("loss_every big") << "cuda.loss_every=100000"
+                                    << "cuda.loss_every: must be at most 4096, got 100000";
+    QTest::newRow("tf32 type") << "cuda.tf32=1"
+                               << "cuda.tf32: expected true or false";
     QTest::newRow("dataset kind") << "dataset.kind=iris"
                                   << "dataset.kind: unknown dataset \"iris\"";
     QTest::newRow("test split") << "dataset.validation=test"
