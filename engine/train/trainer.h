@@ -3,6 +3,9 @@
 // Eval, Log and RunFinished to the sink (DESIGN §2). Pause and stop are polled between steps.
 // A NaN/Inf loss ends the run `diverged`; an OutOfMemoryError from the backend ends it
 // `out_of_memory`; any other exception ends it `failed`. Nothing here allocates per step.
+// With an asynchronous backend (Backend::enable_deferred_results) each Step event is sent once
+// the device has run that step, at most max-pending steps late, with the device's times; a
+// divergence or per-step target is then reported at the step where it happened.
 #pragma once
 
 #include <cstdint>
