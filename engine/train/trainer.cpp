@@ -85,7 +85,9 @@ class TrainLoop {
     StepEvent event;
     double host_data_ms = 0.0;  // time spent in stage_batch on this thread
   };
-  std::size_t max_pending_ = 0;       // 0: the backend reports every step at once
+  std::size_t max_pending_ = 0;    // 0: the backend reports every step at once
+  std::int64_t done_samples_ = 0;  // samples_ and epoch_ as of the last completed step
+  double done_epoch_ = 0.0;
   std::vector<PendingStep> pending_;  // oldest first; capacity max_pending_, reserved once
 };
 
@@ -216,6 +218,8 @@ RunFinished TrainLoop::finish_target() {
 }
 
 void TrainLoop::complete_step(StepEvent& s) {
+  done_samples_ = s.samples_seen;
+  done_epoch_ = s.epoch;
   last_loss_ = s.loss;
   loss_since_eval_ += s.loss;
   ++steps_since_eval_;
@@ -248,7 +252,10 @@ std::optional<RunFinished> TrainLoop::collect(bool wait) {
     StepEvent& s = p.event;
     rewind_to(s);
     if (!std::isfinite(r.loss)) {
-      // Steps queued after this one are not reported, as on a synchronous device.
+      // As on a synchronous device: the diverged step counts, its samples do not, and the
+      // steps queued after it are not reported.
+      samples_ = done_samples_;
+      epoch_ = done_epoch_;
       end = finish_diverged(r.loss);
       break;
     }
