@@ -94,6 +94,10 @@ class Backend {
   virtual std::vector<float> parameters() const = 0;
   virtual void set_parameters(std::span<const float> values) = 0;
   virtual std::vector<float> gradients() const = 0;
+  // The output layer's values (logits, or regression predictions) for the staged rows as the
+  // last evaluate_staged() left them, outputs × rows column-major; for tests comparing
+  // backends. Empty when the backend does not keep them (the default).
+  virtual std::vector<float> outputs() const { return {}; }
 };
 
 // The Eigen backend. threads = 0 uses every core. budget_bytes = 0: no budget.

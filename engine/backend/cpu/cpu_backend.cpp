@@ -83,6 +83,11 @@ class CpuBackend final : public Backend {
   std::vector<float> gradients() const override {
     return {buf_.grads.data(), buf_.grads.data() + buf_.grads.size()};
   }
+  std::vector<float> outputs() const override {
+    if (mlp_.layers.empty()) return {};
+    const float* z = mlp_.layers.back().z;
+    return {z, z + spec_.outputs * staged_rows_};
+  }
   void set_parameters(std::span<const float> values) override {
     if (static_cast<std::int64_t>(values.size()) != buf_.params.size())
       throw Error("set_parameters: got " + std::to_string(values.size()) +
