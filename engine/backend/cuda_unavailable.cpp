@@ -8,7 +8,9 @@ namespace batchlab {
 
 namespace {
 constexpr const char* kNoCuda = "built without CUDA (nvcc was not found at configure time)";
-}
+constexpr const char* kNoCudaBackend =
+    "this build has no CUDA backend: nvcc was not found at configure time; use --device cpu";
+}  // namespace
 
 int GpuProbe::first_usable() const {
   return -1;
@@ -25,8 +27,7 @@ std::string cuda_version_text(int version) {
 }
 
 std::unique_ptr<Backend> make_cuda_backend(const CudaOptions& options) {
-  throw Error("device \"cuda:" + std::to_string(options.device) + "\": this build has no CUDA " +
-              "backend (" + kNoCuda + "); use --device cpu");
+  throw Error("device \"cuda:" + std::to_string(options.device) + "\": " + kNoCudaBackend);
 }
 
 CudaStats cuda_stats(const Backend& /*backend*/) {
