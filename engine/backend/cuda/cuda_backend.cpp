@@ -1,5 +1,6 @@
 // CudaBackend: choosing the GPU, prepare() (every buffer, once), the datasets on the device,
 // host copies of the parameters, and the factory. The step calls are in cuda_steps.cpp.
+#include <algorithm>
 #include <cstddef>
 #include <stdexcept>
 #include <string>
@@ -29,8 +30,11 @@ CudaBackend::Identity CudaBackend::select_device(const CudaOptions& options) {
   BATCHLAB_CUDA_CHECK(cudaSetDevice(options.device));
   cudaDeviceProp prop{};
   BATCHLAB_CUDA_CHECK(cudaGetDeviceProperties(&prop, options.device));
+  std::size_t free_bytes = 0;
+  std::size_t total_bytes = 0;
+  BATCHLAB_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
   Identity id;
-  id.total_bytes = static_cast<std::int64_t>(prop.totalGlobalMem);
+  id.total_bytes = static_cast<std::int64_t>(total_bytes);
   id.cc_major = prop.major;
   id.name = "cuda:" + std::to_string(options.device) + " (" + std::string(prop.name) + ", " +
             gib(id.total_bytes) + ", sm_" + std::to_string(prop.major) +
@@ -128,6 +132,9 @@ void CudaBackend::prepare(const MlpSpec& spec, const OptimizerConfig& opt, std::
   const std::int64_t at_row_loss = ws.add<float>(max_rows);
   const std::int64_t at_row_hit = ws.add<std::int32_t>(max_rows);
   const std::int64_t at_partials = ws.add<double>(kNormBlocks);
+  std::int64_t widest = spec.outputs;
+  for (auto width : spec.hidden) widest = std::max(widest, width);
+  const std::int64_t at_bias_partials = ws.add<double>(kBiasChunks * widest);
   const std::int64_t at_scalars = ws.add<DeviceScalars>(1);
   m->workspace = DeviceBuffer(memory_, MemCategory::workspace, ws.bytes());
 
@@ -159,6 +166,7 @@ void CudaBackend::prepare(const MlpSpec& spec, const OptimizerConfig& opt, std::
   mlp.stream = compute_.get();
   mlp.row_loss = m->workspace.at<float>(at_row_loss);
   mlp.row_hit = m->workspace.at<std::int32_t>(at_row_hit);
+  mlp.bias_partials = m->workspace.at<double>(at_bias_partials);
   mlp.scalars = m->scalars;
   const auto layout = mlp_layout(spec);
   const std::size_t n_layers = spec.widths().size() - 1;

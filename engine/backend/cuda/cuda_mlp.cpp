@@ -73,7 +73,7 @@ void CudaMlp::loss_and_backward(const float* x, const std::int32_t* labels, cons
     const float* input = l > 0 ? layers[l - 1].a : x;
     gemm(blas, CUBLAS_OP_N, CUBLAS_OP_T, layer.fan_in, layer.fan_out, rows, input, layer.fan_in,
          delta, layer.fan_out, 1.0f, layer.weight_grad, layer.fan_in);
-    bias_grad(delta, layer.bias_grad, layer.fan_out, rows, stream);
+    bias_grad(delta, layer.bias_grad, layer.fan_out, rows, bias_partials, stream);
     if (l == 0) break;  // no gradient for the inputs
     // The previous activation has served its last use above (stream order); it takes ∂loss/∂a.
     const CudaLayer& prev = layers[l - 1];

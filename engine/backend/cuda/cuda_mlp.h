@@ -39,6 +39,7 @@ struct CudaMlp {
   cudaStream_t stream = nullptr;
   float* row_loss = nullptr;         // max_rows: per-row losses before the fixed-order sum
   std::int32_t* row_hit = nullptr;   // max_rows: evaluation's argmax hits
+  double* bias_partials = nullptr;   // kBiasChunks × the widest layer: bias-gradient chunks
   DeviceScalars* scalars = nullptr;  // where the sums land
 
   // Fills every layer's z and a for `rows` samples of `x` (inputs × rows).

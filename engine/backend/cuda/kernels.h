@@ -48,9 +48,12 @@ void squared_error_rows(float* y, const float* targets, std::int64_t outputs, st
 void sum_row_losses(const float* row_loss, std::int64_t rows, double per_row, float grad_scale,
                     DeviceScalars* out, cudaStream_t stream);
 
-// bias_grad[i] += Σ_j delta[i + j·fan_out]: the bias gradient, summed over the batch.
+// bias_grad[i] += Σ_j delta[i + j·fan_out]: the bias gradient, summed over the batch. Rows are
+// split into at most kBiasChunks chunks summed in parallel into `partials` (kBiasChunks × fan_out
+// doubles), then each feature's chunks are added in order.
+inline constexpr int kBiasChunks = 64;
 void bias_grad(const float* delta, float* bias_grad, std::int64_t fan_out, std::int64_t rows,
-               cudaStream_t stream);
+               double* partials, cudaStream_t stream);
 
 // ---- evaluation ----------------------------------------------------------------------------
 

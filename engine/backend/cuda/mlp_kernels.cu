@@ -1,6 +1,7 @@
 // The MLP's kernels: bias + activation, activation backward, the fused losses, the bias
 // gradient and evaluation. Element-wise maths from elementwise.h only; one thread per value
 // (or per row for the losses) in grid-stride loops, and fixed-order reductions.
+#include <algorithm>
 #include <stdexcept>
 
 #include "engine/backend/cuda/cuda_check.h"
@@ -83,26 +84,39 @@ __global__ void sum_row_losses_kernel(const float* __restrict__ row_loss, std::i
 
 // ---- bias gradient -----------------------------------------------------------------------
 
-// A block owns kTile features; its kTile × kTile threads stride down the rows (coalesced: the
-// x threads read neighbouring features of one sample), then column sums in shared memory. Each
-// feature is summed by one block in one order: deterministic, no atomics.
+// Pass 1: block (x, y) owns kTile features and chunk y of the rows; its kTile × kTile threads
+// stride down the chunk (coalesced: the x threads read neighbouring features of one sample), then
+// sum their columns in shared memory. Pass 2 adds each feature's chunk sums in chunk order. One
+// fixed order, no atomics: deterministic, and a large batch still fills the GPU.
 constexpr int kTile = 32;
+constexpr std::int64_t kMinChunkRows = 1024;
 
 __global__ void __launch_bounds__(kTile* kTile)
-    bias_grad_kernel(const float* __restrict__ delta, float* __restrict__ bias_grad,
-                     std::int64_t fan_out, std::int64_t rows) {
+    bias_grad_partials_kernel(const float* __restrict__ delta, double* __restrict__ partials,
+                              std::int64_t fan_out, std::int64_t rows, std::int64_t chunk_rows) {
   __shared__ double part[kTile][kTile + 1];  // +1: no bank conflicts on the column sums
   const int tx = static_cast<int>(threadIdx.x);
   const int ty = static_cast<int>(threadIdx.y);
   const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * kTile + tx;
+  const std::int64_t first = static_cast<std::int64_t>(blockIdx.y) * chunk_rows;
+  const std::int64_t end = first + chunk_rows < rows ? first + chunk_rows : rows;
   double acc = 0.0;
   if (i < fan_out)
-    for (std::int64_t j = ty; j < rows; j += kTile) acc += delta[i + j * fan_out];
+    for (std::int64_t j = first + ty; j < end; j += kTile) acc += delta[i + j * fan_out];
   part[ty][tx] = acc;
   __syncthreads();
   if (ty == 0 && i < fan_out) {
     double sum = 0.0;
     for (int y = 0; y < kTile; ++y) sum += part[y][tx];
+    partials[static_cast<std::int64_t>(blockIdx.y) * fan_out + i] = sum;
+  }
+}
+
+__global__ void bias_grad_finish_kernel(const double* __restrict__ partials, int chunks,
+                                        std::int64_t fan_out, float* __restrict__ bias_grad) {
+  for (std::int64_t i = thread_index(); i < fan_out; i += thread_count()) {
+    double sum = 0.0;
+    for (int c = 0; c < chunks; ++c) sum += partials[c * fan_out + i];
     bias_grad[i] += static_cast<float>(sum);
   }
 }
@@ -218,11 +232,18 @@ void sum_row_losses(const float* row_loss, std::int64_t rows, double per_row, fl
 }
 
 void bias_grad(const float* delta, float* bias_grad, std::int64_t fan_out, std::int64_t rows,
-               cudaStream_t stream) {
+               double* partials, cudaStream_t stream) {
   if (fan_out == 0 || rows == 0) return;
-  const auto blocks = static_cast<unsigned int>((fan_out + kTile - 1) / kTile);
-  bias_grad_kernel<<<blocks, dim3(kTile, kTile), 0, stream>>>(delta, bias_grad, fan_out, rows);
-  BATCHLAB_CHECK_LAUNCH("bias_grad_kernel");
+  // At least kMinChunkRows rows a chunk (small batches: one chunk), at most kBiasChunks chunks.
+  const std::int64_t chunk_rows = std::max(kMinChunkRows, (rows + kBiasChunks - 1) / kBiasChunks);
+  const auto chunks = static_cast<unsigned int>((rows + chunk_rows - 1) / chunk_rows);
+  const auto tiles = static_cast<unsigned int>((fan_out + kTile - 1) / kTile);
+  bias_grad_partials_kernel<<<dim3(tiles, chunks), dim3(kTile, kTile), 0, stream>>>(
+      delta, partials, fan_out, rows, chunk_rows);
+  BATCHLAB_CHECK_LAUNCH("bias_grad_partials_kernel");
+  bias_grad_finish_kernel<<<blocks_for(fan_out), kThreads, 0, stream>>>(
+      partials, static_cast<int>(chunks), fan_out, bias_grad);
+  BATCHLAB_CHECK_LAUNCH("bias_grad_finish_kernel");
 }
 
 void eval_rows(Task task, const float* y, const std::int32_t* labels, const float* targets,
