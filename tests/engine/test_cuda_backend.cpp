@@ -544,10 +544,11 @@ class CudaBackendTest : public QObject {
       }
       QCOMPARE(gpu->memory().total(), std::int64_t{0});
 #ifdef BATCHLAB_HAVE_CUDA
-      // The ~200 MB of parameters, gradients and momentum allocated before the refusal are back.
+      // The ~200 MB of parameters, gradients and momentum allocated before the refusal are back
+      // (the margin is for this backend's cuBLAS handle and streams).
       std::size_t free_after = 0;
       QCOMPARE(cudaMemGetInfo(&free_after, &total), cudaSuccess);
-      QVERIFY2(free_after + (std::size_t{64} << 20) >= free_before,
+      QVERIFY2(free_after + (std::size_t{128} << 20) >= free_before,
                ("free device memory fell from " + std::to_string(free_before >> 20) + " to " +
                 std::to_string(free_after >> 20) + " MiB")
                    .c_str());
