@@ -1,12 +1,15 @@
-// defines: Backend (the device interface the Trainer drives), EvalTotals, DeviceInfo
+// defines: Backend (the device interface the Trainer drives), EvalTotals, StepResult
 // One Backend trains one MLP. prepare() allocates every buffer (parameters, gradients, optimizer
 // state, activations and the staged batch, sized for max_rows) through the MemoryAccountant; the
 // step loop then allocates nothing. The Trainer times stage_batch() as "data" and
 // forward_backward() + apply_update() as "compute".
+// Asynchronous backends (CUDA) may also defer each step's loss and gradient norm, so the host
+// never waits for the device per step: see enable_deferred_results().
 // Threading: all calls from one thread (the Trainer's).
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <span>
 #include <string>
@@ -23,6 +26,17 @@ struct EvalTotals {
   double loss_sum = 0.0;     // Σ per-row loss
   std::int64_t correct = 0;  // classification: rows whose argmax equals the label
   std::int64_t rows = 0;
+};
+
+// What an asynchronous backend learns about a step once the device has run it. NaN where the
+// backend does not measure a quantity (the Trainer then uses its host clock).
+struct StepResult {
+  static constexpr double kUnknown = std::numeric_limits<double>::quiet_NaN();
+  double loss = kUnknown;        // mean training loss: Σ over micro-batches of scale · mean loss
+  double grad_norm2 = kUnknown;  // |g|² as grad_norm2() would have returned it
+  double step_ms = kUnknown;     // device time from the step's first command to its last
+  double data_ms = kUnknown;     // device time of the step's input copies (overlaps compute)
+  double compute_ms = kUnknown;  // device time from the step's first forward to its update's end
 };
 
 class Backend {
@@ -58,10 +72,32 @@ class Backend {
 
   virtual const MemoryAccountant& memory() const = 0;
 
+  // Backends that keep the data on the device (CUDA with cuda.resident_data) copy both splits
+  // here, once, after prepare() and before the first step; stage_batch then gathers rows of
+  // these two datasets on the device. The datasets must outlive the backend's use of them.
+  // May throw OutOfMemoryError. The default keeps nothing.
+  virtual void attach_data(const Dataset& /*train*/, const Dataset& /*val*/) {}
+
+  // ---- deferred results (asynchronous backends; synchronous ones keep the defaults) ----------
+  // Switches to deferred results and returns how many steps may be pending at most, or 0 when
+  // the backend stays synchronous (the default, and the CPU). In deferred mode
+  // forward_backward() and grad_norm2() only queue work and return NaN; each apply_update() ends
+  // a step whose StepResult arrives later through drain_steps(). The caller must drain before
+  // more steps than the returned number are pending (apply_update throws std::logic_error then).
+  virtual int enable_deferred_results() { return 0; }
+  // Deferred mode: the results of the oldest pending steps, in step order. wait = false returns
+  // those the device has finished (maybe none) without blocking; wait = true waits for all.
+  // The span is valid until the next call.
+  virtual std::span<const StepResult> drain_steps(bool /*wait*/) { return {}; }
+
   // Host copies, for tests and checkpoints (slow path).
   virtual std::vector<float> parameters() const = 0;
   virtual void set_parameters(std::span<const float> values) = 0;
   virtual std::vector<float> gradients() const = 0;
+  // The output layer's values (logits, or regression predictions) for the staged rows as the
+  // last evaluate_staged() left them, outputs × rows column-major; for tests comparing
+  // backends. Empty when the backend does not keep them (the default).
+  virtual std::vector<float> outputs() const { return {}; }
 };
 
 // The Eigen backend. threads = 0 uses every core. budget_bytes = 0: no budget.

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "engine/backend/cuda_backend.h"
 #include "engine/core/format.h"
 #include "engine/data/load_dataset.h"
 #include "engine/experiment/config_io.h"
@@ -20,12 +21,16 @@ int cmd_devices() {
   const MachineInfo m = machine_info();
   std::printf("cpu     %s, %d threads (Eigen %s)\n", m.cpu_model.c_str(), m.cpu_cores,
               m.eigen_version.c_str());
-  if (m.cuda_built)
-    std::printf(
-        "cuda    unusable: this build was compiled with nvcc but the CUDA backend is not "
-        "implemented yet\n");
-  else
-    std::printf("cuda    unusable: built without CUDA (nvcc was not found at configure time)\n");
+  const GpuProbe probe = probe_gpus();
+  for (const GpuInfo& g : probe.gpus) {
+    std::printf("cuda:%-2d %s, %s, compute capability %d.%d, driver %s (runtime %s)", g.index,
+                g.name.c_str(), format_bytes(g.total_bytes).c_str(), g.cc_major, g.cc_minor,
+                cuda_version_text(probe.driver_version).c_str(),
+                cuda_version_text(probe.runtime_version).c_str());
+    if (!g.unusable.empty()) std::printf(", unusable: %s", g.unusable.c_str());
+    std::printf("\n");
+  }
+  if (probe.gpus.empty()) std::printf("cuda    unusable: %s\n", probe.reason.c_str());
   return kExitOk;
 }
 

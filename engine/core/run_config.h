@@ -1,6 +1,6 @@
 // defines: RunConfig and its parts (DatasetConfig, ModelConfig, OptimizerConfig, BatchConfig,
-//          StopConfig, EvalConfig, NoiseScaleConfig), the enums they use, and their names as
-//          written in JSON.
+//          StopConfig, EvalConfig, NoiseScaleConfig, CudaConfig), the enums they use, and
+//          their names as written in JSON.
 // Plain structs: the Trainer reads them and never reaches up into experiment/ (DESIGN §1).
 // JSON reading and writing, with validation, lives in experiment/config_io.
 #pragma once
@@ -114,6 +114,14 @@ struct NoiseScaleConfig {
   std::int64_t every = 1;  // measure every N-th step
 };
 
+// Switches of the CUDA backend; the CPU backend ignores them.
+struct CudaConfig {
+  bool tf32 = false;          // TF32 tensor-core GEMMs: faster, ~1e-3 relative rounding
+  bool graphs = true;         // replay forward + backward as one CUDA graph per batch size
+  int loss_every = 16;        // the host waits for the device's losses at least every N steps
+  bool resident_data = true;  // copy the dataset to the device once; gather batches there
+};
+
 struct RunConfig {
   std::string name;
   std::uint64_t seed = 1;
@@ -127,6 +135,7 @@ struct RunConfig {
   std::string device = "auto";  // auto | cpu | cuda | cuda:N
   std::optional<double> memory_budget_mb;
   int threads = 0;  // CPU threads for the Eigen backend; 0: all cores
+  CudaConfig cuda;
 };
 
 // Names as written in config JSON and shown in the GUI. parse_* return nullopt for unknown text.

@@ -167,6 +167,11 @@ RunConfig read_run_config(const json_config::Fields& top) {
   n.get_enum("method", c.noise_scale.method);
   n.get("ema", c.noise_scale.ema);
   n.get("every", c.noise_scale.every);
+  const Fields cu = top.object("cuda");
+  cu.get("tf32", c.cuda.tf32);
+  cu.get("graphs", c.cuda.graphs);
+  cu.get("loss_every", c.cuda.loss_every);
+  cu.get("resident_data", c.cuda.resident_data);
   top.get("device", c.device);
   top.get("memory_budget_mb", c.memory_budget_mb);
   top.get("threads", c.threads);
@@ -235,6 +240,10 @@ nlohmann::json run_config_to_json(const RunConfig& c) {
   j["device"] = c.device;
   j["memory_budget_mb"] = nullable(c.memory_budget_mb);
   j["threads"] = c.threads;
+  j["cuda"] = {{"tf32", c.cuda.tf32},
+               {"graphs", c.cuda.graphs},
+               {"loss_every", c.cuda.loss_every},
+               {"resident_data", c.cuda.resident_data}};
   return j;
 }
 

@@ -9,6 +9,8 @@
 namespace batchlab {
 namespace {
 
+constexpr int kMaxLossEvery = 4096;
+
 std::string num(double v) {
   std::string s = nlohmann::json(v).dump();
   return s == "null" ? "nan" : s;  // json writes non-finite numbers as null
@@ -186,6 +188,11 @@ void validate_run_config(const RunConfig& config, const std::string& source) {
     c.fail("device", "unknown device \"" + device + "\"; expected auto, cpu, cuda or cuda:N");
   if (config.memory_budget_mb) c.positive("memory_budget_mb", *config.memory_budget_mb);
   c.at_least("threads", config.threads, 0);
+  // The pending-results ring is sized from loss_every; beyond a few thousand it only adds memory.
+  c.at_least("cuda.loss_every", config.cuda.loss_every, 1);
+  if (config.cuda.loss_every > kMaxLossEvery)
+    c.fail("cuda.loss_every", "must be at most " + std::to_string(kMaxLossEvery) + ", got " +
+                                  std::to_string(config.cuda.loss_every));
 }
 
 }  // namespace batchlab

@@ -1,8 +1,12 @@
 #include "engine/experiment/run_executor.h"
 
+#include <algorithm>
 #include <memory>
 #include <optional>
+#include <string>
+#include <utility>
 
+#include "engine/backend/cuda_backend.h"
 #include "engine/core/errors.h"
 #include "engine/data/load_dataset.h"
 #include "engine/experiment/config_io.h"
@@ -14,20 +18,95 @@
 
 namespace batchlab {
 
-std::unique_ptr<Backend> make_backend(const RunConfig& config) {
+namespace {
+
+CudaOptions cuda_options(const RunConfig& config, int device, std::int64_t budget) {
+  CudaOptions o;
+  o.device = device;
+  o.budget_bytes = budget;
+  o.tf32 = config.cuda.tf32;
+  o.graphs = config.cuda.graphs;
+  o.loss_every = config.cuda.loss_every;
+  o.resident_data = config.cuda.resident_data;
+  return o;
+}
+
+// The N of "cuda:N" ("cuda" is cuda:0); validate_run_config has checked the digits.
+int cuda_index(const std::string& device) {
+  if (device == "cuda") return 0;
+  const std::string digits = device.substr(5);
+  if (digits.empty() || digits.size() > 3 ||
+      digits.find_first_not_of("0123456789") != std::string::npos)
+    throw ConfigError("config", "device",
+                      "unknown device \"" + device + "\" (use auto, cpu, cuda or cuda:N)");
+  return std::stoi(digits);
+}
+
+}  // namespace
+
+std::unique_ptr<Backend> make_backend(const RunConfig& config, std::string* choice) {
   const std::int64_t budget =
       config.memory_budget_mb
           ? static_cast<std::int64_t>(*config.memory_budget_mb * 1024.0 * 1024.0)
           : 0;
+  if (choice) choice->clear();
   const std::string& d = config.device;
-  if (d == "cpu" || d == "auto") return make_cpu_backend(config.threads, budget);
+  if (d == "cpu") return make_cpu_backend(config.threads, budget);
   if (d == "cuda" || d.rfind("cuda:", 0) == 0)
-    throw Error("device \"" + d + "\": this build has no CUDA backend yet; use --device cpu");
-  throw ConfigError("config", "device",
-                    "unknown device \"" + d + "\" (use auto, cpu, cuda or cuda:N)");
+    return make_cuda_backend(cuda_options(config, cuda_index(d), budget));
+  if (d != "auto")
+    throw ConfigError("config", "device",
+                      "unknown device \"" + d + "\" (use auto, cpu, cuda or cuda:N)");
+
+  // The first usable GPU, describing one GPU at a time so later ones are left untouched.
+  GpuProbe probe = probe_gpus(0);
+  std::string why_not = probe.reason;
+  for (int i = 0; i < std::max(probe.device_count, 1); ++i) {
+    if (i > 0) probe = probe_gpus(i);
+    if (probe.gpus.empty()) break;  // no driver, no device: reason says which
+    const GpuInfo& gpu = probe.gpus.front();
+    if (!gpu.unusable.empty()) {
+      why_not = "cuda:" + std::to_string(i) + ": " + gpu.unusable;
+      continue;
+    }
+    try {
+      auto backend = make_cuda_backend(cuda_options(config, i, budget));
+      if (choice) *choice = "device auto: took " + backend->device_name();
+      return backend;
+    } catch (const Error& e) {
+      why_not = e.what();  // a context or handle that cannot be created: fall back, and say so
+    }
+  }
+  auto cpu = make_cpu_backend(config.threads, budget);
+  if (choice) *choice = "device auto: no usable GPU (" + why_not + "); took " + cpu->device_name();
+  return cpu;
 }
 
 namespace {
+
+// Forwards every event, and right after RunStarted a Log event saying which device "auto" took
+// (the sink contract puts RunStarted first, so the note cannot go out before it).
+class StartupLog final : public EventSink {
+ public:
+  StartupLog(EventSink& next, std::string message) : next_(next), message_(std::move(message)) {}
+  void on_run_started(const RunStarted& e) override {
+    next_.on_run_started(e);
+    if (message_.empty()) return;
+    LogEvent log;
+    log.run_id = e.run_id;
+    log.level = LogLevel::info;
+    log.message = message_;
+    next_.on_log(log);
+  }
+  void on_step(const StepEvent& e) override { next_.on_step(e); }
+  void on_eval(const EvalEvent& e) override { next_.on_eval(e); }
+  void on_log(const LogEvent& e) override { next_.on_log(e); }
+  void on_run_finished(const RunFinished& e) override { next_.on_run_finished(e); }
+
+ private:
+  EventSink& next_;
+  std::string message_;
+};
 
 // A batch that can never be formed is bad input, caught before the run exists.
 void check_batch_fits(const RunConfig& config, const Dataset& train, const std::string& source) {
@@ -46,7 +125,8 @@ RunFinished execute_run(const RunConfig& config, const ExecuteOptions& options) 
   validate_run_config(config, options.source);
   const DatasetSplit data = load_dataset(config.dataset, config.seed, options.source);
   check_batch_fits(config, data.train, options.source);
-  std::unique_ptr<Backend> backend = make_backend(config);
+  std::string device_choice;
+  std::unique_ptr<Backend> backend = make_backend(config, &device_choice);
 
   RunConfig run_config = config;
   if (run_config.name.empty()) run_config.name = data.train.name;
@@ -61,9 +141,10 @@ RunFinished execute_run(const RunConfig& config, const ExecuteOptions& options) 
     store_sink.emplace(options.store_path);
   }
 
-  FanOutSink sinks;
-  if (store_sink) sinks.add(&*store_sink);
-  sinks.add(options.extra_sink);
+  FanOutSink fan_out;
+  if (store_sink) fan_out.add(&*store_sink);
+  fan_out.add(options.extra_sink);
+  StartupLog sinks(fan_out, std::move(device_choice));
 
   TrainerInputs in;
   in.run_id = run_id;

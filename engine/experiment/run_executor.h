@@ -27,8 +27,10 @@ struct ExecuteOptions {
 
 RunFinished execute_run(const RunConfig& config, const ExecuteOptions& options);
 
-// The backend a device string asks for ("auto", "cpu", "cuda", "cuda:N"). Throws ConfigError for
-// an unknown device and Error when CUDA is asked for but unusable (the message says why).
-std::unique_ptr<Backend> make_backend(const RunConfig& config);
+// The backend a device string asks for ("auto", "cpu", "cuda", "cuda:N"). "auto" takes the first
+// usable GPU, else the CPU. Throws ConfigError for an unknown device and Error when CUDA is asked
+// for but unusable (the message says why). `choice`, when given, receives a sentence saying which
+// device "auto" took and why (empty for an explicit device).
+std::unique_ptr<Backend> make_backend(const RunConfig& config, std::string* choice = nullptr);
 
 }  // namespace batchlab

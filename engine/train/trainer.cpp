@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <optional>
+#include <stdexcept>
 #include <vector>
 
 #include "engine/core/errors.h"
@@ -42,6 +44,20 @@ class TrainLoop {
   bool target_met(double value) const;
   void record_target();
   RunFinished finish(RunStatus status, std::string reason);
+  RunFinished finish_diverged(double loss);
+  RunFinished finish_target();
+  // Books a step whose loss is known: running statistics, the Step event, and a train-loss
+  // target judged per step.
+  void complete_step(StepEvent& s);
+  // Deferred results (asynchronous backends): completes the pending steps the backend has
+  // finished, or all of them when `wait`. Returns the run's end when one of them diverged or
+  // reached a per-step target; the run then reports that step as its last.
+  std::optional<RunFinished> collect(bool wait);
+  void rewind_to(const StepEvent& s) {
+    step_ = s.step;
+    samples_ = s.samples_seen;
+    epoch_ = s.epoch;
+  }
   double epochs_limit() const {
     return cfg_.stop.epochs ? *cfg_.stop.epochs : std::numeric_limits<double>::infinity();
   }
@@ -64,6 +80,16 @@ class TrainLoop {
   double last_loss_ = kNaN;
   RunSummary summary_;
   bool target_reached_ = false;
+
+  // A step queued on an asynchronous backend, waiting for its loss and device timings.
+  struct PendingStep {
+    StepEvent event;
+    double host_data_ms = 0.0;  // time spent in stage_batch on this thread
+  };
+  std::size_t max_pending_ = 0;    // 0: the backend reports every step at once
+  std::int64_t done_samples_ = 0;  // samples_ and epoch_ as of the last completed step
+  double done_epoch_ = 0.0;
+  std::vector<PendingStep> pending_;  // oldest first; capacity max_pending_, reserved once
   NoiseScaleEstimator noise_;
 };
 
@@ -198,6 +224,88 @@ RunFinished TrainLoop::finish(RunStatus status, std::string reason) {
   return f;
 }
 
+RunFinished TrainLoop::finish_diverged(double loss) {
+  summary_.diverged_step = step_;
+  last_loss_ = loss;
+  return finish(RunStatus::diverged,
+                "the training loss became " + std::string(std::isnan(loss) ? "NaN" : "infinite") +
+                    " at step " + std::to_string(step_) +
+                    ": lower optimizer.lr or use a smaller batch-size scaling rule");
+}
+
+RunFinished TrainLoop::finish_target() {
+  const auto& t = *cfg_.stop.target;
+  return finish(RunStatus::target_reached, std::string(to_string(t.metric)) + " reached " +
+                                               std::to_string(t.value) + " at step " +
+                                               std::to_string(step_));
+}
+
+void TrainLoop::complete_step(StepEvent& s) {
+  done_samples_ = s.samples_seen;
+  done_epoch_ = s.epoch;
+  last_loss_ = s.loss;
+  loss_since_eval_ += s.loss;
+  ++steps_since_eval_;
+  s.samples_per_s = s.step_ms > 0 ? static_cast<double>(s.batch_size) * 1e3 / s.step_ms : 0.0;
+  rates_.push_back(static_cast<float>(s.samples_per_s));
+  sink_.on_step(s);
+  const auto& ev = cfg_.eval;
+  if (cfg_.stop.target && cfg_.stop.target->metric == TargetMetric::train_loss && !ev.every_steps &&
+      !ev.every_epochs && !target_reached_ && target_met(s.loss)) {
+    record_target();  // train-loss target with no evaluation: judged per step
+  }
+}
+
+std::optional<RunFinished> TrainLoop::collect(bool wait) {
+  if (max_pending_ == 0 || pending_.empty()) return std::nullopt;
+  const std::span<const StepResult> results = backend_.drain_steps(wait);
+  if (results.size() > pending_.size() || (wait && results.size() != pending_.size()))
+    throw std::logic_error("the backend returned " + std::to_string(results.size()) +
+                           " step results for " + std::to_string(pending_.size()) +
+                           " pending steps");
+  // Each step is booked as of its own count (a target records when it was reached), then the
+  // counters return to the steps queued since.
+  const std::int64_t step_now = step_;
+  const std::int64_t samples_now = samples_;
+  const double epoch_now = epoch_;
+  std::optional<RunFinished> end;
+  std::size_t done = 0;
+  for (const StepResult& r : results) {
+    PendingStep& p = pending_[done++];
+    StepEvent& s = p.event;
+    rewind_to(s);
+    if (!std::isfinite(r.loss)) {
+      // As on a synchronous device: the diverged step counts, its samples do not, and the
+      // steps queued after it are not reported.
+      samples_ = done_samples_;
+      epoch_ = done_epoch_;
+      end = finish_diverged(r.loss);
+      break;
+    }
+    s.loss = r.loss;
+    s.grad_norm2 = r.grad_norm2;
+    // Device times where the backend measured them: host times of an asynchronous step only
+    // say how long queuing took.
+    if (std::isfinite(r.step_ms)) {
+      s.step_ms = r.step_ms;
+      s.data_ms = p.host_data_ms + (std::isfinite(r.data_ms) ? r.data_ms : 0.0);
+      s.compute_ms = std::isfinite(r.compute_ms) ? r.compute_ms : r.step_ms - p.host_data_ms;
+    }
+    complete_step(s);
+    if (target_reached_) {
+      end = finish_target();
+      break;
+    }
+  }
+  if (!end) {
+    step_ = step_now;
+    samples_ = samples_now;
+    epoch_ = epoch_now;
+  }
+  pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(done));
+  return end;
+}
+
 RunFinished TrainLoop::run() {
   const Dataset& train = data_.train;
   const MlpSpec spec = mlp_spec_for(cfg_, train);
@@ -211,6 +319,12 @@ RunFinished TrainLoop::run() {
     noise_ = NoiseScaleEstimator(cfg_.noise_scale.ema);  // throws for an ema outside [0, 1)
     emit_started(spec, max_micro);
     backend_.prepare(spec, cfg_.optimizer, max_rows_, cfg_.seed);
+    backend_.attach_data(train, data_.val);
+    // The noise scale reads |g|² mid-step, which a deferred backend cannot answer without a
+    // sync: measuring it keeps the backend synchronous (slower on a GPU, and said so in the docs).
+    if (!cfg_.noise_scale.enabled)
+      max_pending_ = static_cast<std::size_t>(std::max(0, backend_.enable_deferred_results()));
+    pending_.reserve(max_pending_);
   } catch (const OutOfMemoryError& e) {
     summary_.oom_requested_bytes = e.requested;
     return finish(RunStatus::out_of_memory, e.what());
@@ -229,8 +343,13 @@ RunFinished TrainLoop::run() {
   try {
     for (;;) {
       if (in_.control) {
-        if (in_.control->paused()) in_.control->wait_while_paused();
+        if (in_.control->paused()) {
+          // Show every finished step before waiting.
+          if (auto end = collect(true)) return *end;
+          in_.control->wait_while_paused();
+        }
         if (in_.control->stop_requested()) {
+          if (auto end = collect(true)) return *end;
           if (steps_since_eval_ > 0) evaluate();
           return finish(RunStatus::stopped, "stopped by the user at step " + std::to_string(step_));
         }
@@ -244,6 +363,7 @@ RunFinished TrainLoop::run() {
       const double lr = lr_at(cfg_.optimizer, cfg_.batch.lr_scaling, b, epoch_);
       const std::int64_t n = sampler.next_batch(b, rows_buffer_);
       const StepSplit split = split_step(n, k, cfg_.noise_scale, step_ + 1);
+      const bool deferred = max_pending_ > 0;
 
       double data_ms = 0.0;
       double loss = 0.0;
@@ -257,7 +377,8 @@ RunFinished TrainLoop::run() {
                                                                   static_cast<std::size_t>(m)));
         data_ms += data_clock.millis();
         const float scale = static_cast<float>(static_cast<double>(m) / static_cast<double>(n));
-        loss += static_cast<double>(scale) * backend_.forward_backward(scale);
+        const double part = backend_.forward_backward(scale);
+        if (!deferred) loss += static_cast<double>(scale) * part;
         // The buffer holds scale · g_small: undo the scale to get the small batch's mean gradient.
         if (start == 0 && split.measure)
           small_norm2 = backend_.grad_norm2() / (static_cast<double>(scale) * scale);
@@ -265,15 +386,7 @@ RunFinished TrainLoop::run() {
         start += m;
       }
       ++step_;
-      if (!std::isfinite(loss)) {
-        summary_.diverged_step = step_;
-        last_loss_ = loss;
-        return finish(RunStatus::diverged,
-                      "the training loss became " +
-                          std::string(std::isnan(loss) ? "NaN" : "infinite") + " at step " +
-                          std::to_string(step_) +
-                          ": lower optimizer.lr or use a smaller batch-size scaling rule");
-      }
+      if (!deferred && !std::isfinite(loss)) return finish_diverged(loss);
       const double gn2 = backend_.grad_norm2();
       double b_simple = kNaN;
       if (split.measure) {
@@ -284,9 +397,6 @@ RunFinished TrainLoop::run() {
 
       samples_ += n;
       epoch_ = sampler.epochs_done();
-      last_loss_ = loss;
-      loss_since_eval_ += loss;
-      ++steps_since_eval_;
 
       StepEvent s;
       s.run_id = in_.run_id;
@@ -300,31 +410,30 @@ RunFinished TrainLoop::run() {
       s.step_ms = step_clock.millis();
       s.data_ms = data_ms;
       s.compute_ms = s.step_ms - data_ms;
-      s.samples_per_s = s.step_ms > 0 ? static_cast<double>(n) * 1e3 / s.step_ms : 0.0;
       s.wall_s = clock_.seconds();
       s.memory = backend_.memory().current();
       s.grad_norm2 = gn2;
       s.b_simple = b_simple;
-      rates_.push_back(static_cast<float>(s.samples_per_s));
-      sink_.on_step(s);
+      if (deferred) {
+        pending_.push_back({s, data_ms});
+        // Without waiting, take what the device has finished; wait only when the ring is full.
+        if (auto end = collect(pending_.size() >= max_pending_)) return *end;
+      } else {
+        complete_step(s);
+      }
 
       bool due = ev.every_steps && *ev.every_steps > 0 && step_ % *ev.every_steps == 0;
       if (epoch_ + 1e-9 >= next_eval_epoch) {
         due = true;
         while (next_eval_epoch <= epoch_ + 1e-9) next_eval_epoch += *ev.every_epochs;
       }
-      if (due) evaluate();
-      if (!due && cfg_.stop.target && cfg_.stop.target->metric == TargetMetric::train_loss &&
-          !ev.every_steps && !ev.every_epochs && target_met(loss)) {
-        record_target();  // train-loss target with no evaluation: judged per step
+      if (due) {
+        if (auto end = collect(true)) return *end;  // the evaluation's train_loss needs them all
+        evaluate();
       }
-      if (target_reached_) {
-        const auto& t = *cfg_.stop.target;
-        return finish(RunStatus::target_reached, std::string(to_string(t.metric)) + " reached " +
-                                                     std::to_string(t.value) + " at step " +
-                                                     std::to_string(step_));
-      }
+      if (target_reached_) return finish_target();
     }
+    if (auto end = collect(true)) return *end;
     // Make sure the final metrics describe the final weights.
     if (steps_since_eval_ > 0) evaluate();
     if (target_reached_)

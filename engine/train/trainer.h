@@ -8,6 +8,10 @@
 // measured step reads |g|² after its first pass as well (the "halves" method splits an
 // unaccumulated batch in two for that), and StepEvent.b_simple / RunSummary.b_simple carry the
 // EMA-smoothed gradient noise scale (metrics/noise_scale.h). Only the Backend interface is used.
+// With an asynchronous backend (Backend::enable_deferred_results) each Step event is sent once
+// the device has run that step, at most max-pending steps late, with the device's times; a
+// divergence or per-step target is then reported at the step where it happened. Measuring the
+// noise scale keeps the backend synchronous (it reads |g|² mid-step).
 #pragma once
 
 #include <cstdint>

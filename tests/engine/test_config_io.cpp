@@ -68,6 +68,7 @@ class TestConfigIo : public QObject {
     c.memory_budget_mb = 512.5;
     c.threads = 3;
     c.noise_scale = {true, NoiseScaleMethod::micro, 0.8, 3};
+    c.cuda = {true, false, 4, false};
 
     const json j = run_config_to_json(c);
     const RunConfig back = run_config_from_json(j, "roundtrip");
@@ -94,6 +95,10 @@ class TestConfigIo : public QObject {
     QCOMPARE(back.noise_scale.method, NoiseScaleMethod::micro);
     QCOMPARE(back.noise_scale.ema, 0.8);
     QCOMPARE(back.noise_scale.every, std::int64_t{3});
+    QCOMPARE(back.cuda.tf32, true);
+    QCOMPARE(back.cuda.graphs, false);
+    QCOMPARE(back.cuda.loss_every, 4);
+    QCOMPARE(back.cuda.resident_data, false);
   }
 
   void defaultsWriteEveryKeyWithNulls() {
@@ -353,6 +358,12 @@ class TestConfigIo : public QObject {
                             << "device: unknown device \"gpu\"; expected auto, cpu";
     QTest::newRow("device N") << "device=cuda:x"
                               << "device: unknown device \"cuda:x\"";
+    QTest::newRow("loss_every 0") << "cuda.loss_every=0"
+                                  << "cuda.loss_every: must be at least 1, got 0";
+    QTest::newRow("loss_every big") << "cuda.loss_every=100000"
+                                    << "cuda.loss_every: must be at most 4096, got 100000";
+    QTest::newRow("tf32 type") << "cuda.tf32=1"
+                               << "cuda.tf32: expected true or false";
     QTest::newRow("dataset kind") << "dataset.kind=iris"
                                   << "dataset.kind: unknown dataset \"iris\"";
     QTest::newRow("noise micro, k 1") << "noise_scale={\"enabled\": true, \"method\": \"micro\"}"

@@ -197,6 +197,10 @@ class CpuBackendTest : public QObject {
     std::int64_t threes = 0;
     for (auto l : d.labels) threes += l == 3;
     QCOMPARE(backend->evaluate_staged().correct, threes);
+    // The logits the CUDA tests compare against: the bias alone, row after row.
+    const std::vector<float> out = backend->outputs();
+    QCOMPARE(out.size(), std::size_t{50 * 5});
+    for (std::size_t i = 0; i < out.size(); ++i) QCOMPARE(out[i], i % 5 == 3 ? 1.0f : 0.0f);
   }
 
   void he_and_xavier_initialisation() {

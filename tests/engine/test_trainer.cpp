@@ -2,9 +2,12 @@
 // accumulation equivalence, and the sampler and schedules it relies on.
 #include <QtTest>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <memory>
 #include <set>
+#include <stdexcept>
 #include <thread>
 
 #include "engine/backend/backend.h"
@@ -58,13 +61,91 @@ struct Outcome {
   Recorder rec;
 };
 
+// The CPU backend dressed as an asynchronous one (the CUDA backend's contract, testable on any
+// machine): once deferred, forward_backward and grad_norm2 answer NaN, and each step's real
+// result is handed over only when `lag` newer steps exist, unless the caller waits.
+class DeferringBackend final : public Backend {
+ public:
+  DeferringBackend(std::unique_ptr<Backend> inner, int max_pending, std::size_t lag)
+      : inner_(std::move(inner)), max_pending_(max_pending), lag_(lag) {}
+
+  std::string device_name() const override { return "deferring " + inner_->device_name(); }
+  void prepare(const MlpSpec& spec, const OptimizerConfig& opt, std::int64_t max_rows,
+               std::uint64_t seed) override {
+    inner_->prepare(spec, opt, max_rows, seed);
+  }
+  void stage_batch(const Dataset& data, std::span<const std::int64_t> rows) override {
+    inner_->stage_batch(data, rows);
+  }
+  void zero_grad() override {
+    inner_->zero_grad();
+    loss_ = 0.0;
+  }
+  double forward_backward(float grad_scale) override {
+    const double loss = inner_->forward_backward(grad_scale);
+    loss_ += static_cast<double>(grad_scale) * loss;
+    return deferred_ ? std::nan("") : loss;
+  }
+  double grad_norm2() override {
+    norm_ = inner_->grad_norm2();
+    return deferred_ ? std::nan("") : norm_;
+  }
+  void apply_update(double lr) override {
+    inner_->apply_update(lr);
+    if (!deferred_) return;
+    if (static_cast<int>(queue_.size()) == max_pending_)
+      throw std::logic_error("DeferringBackend: the Trainer did not drain");
+    StepResult r;
+    r.loss = loss_;
+    r.grad_norm2 = norm_;
+    queue_.push_back(r);
+    most_pending_ = std::max(most_pending_, queue_.size());
+  }
+  EvalTotals evaluate_staged() override { return inner_->evaluate_staged(); }
+  const MemoryAccountant& memory() const override { return inner_->memory(); }
+  std::vector<float> parameters() const override { return inner_->parameters(); }
+  void set_parameters(std::span<const float> v) override { inner_->set_parameters(v); }
+  std::vector<float> gradients() const override { return inner_->gradients(); }
+  int enable_deferred_results() override {
+    deferred_ = true;
+    return max_pending_;
+  }
+  std::span<const StepResult> drain_steps(bool wait) override {
+    const std::size_t n =
+        wait ? queue_.size() : (queue_.size() > lag_ ? queue_.size() - lag_ : std::size_t{0});
+    out_.assign(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+    return out_;
+  }
+  std::size_t most_pending() const { return most_pending_; }
+
+ private:
+  std::unique_ptr<Backend> inner_;
+  int max_pending_;
+  std::size_t lag_;
+  bool deferred_ = false;
+  double loss_ = 0.0;
+  double norm_ = 0.0;
+  std::vector<StepResult> queue_, out_;
+  std::size_t most_pending_ = 0;
+};
+
+// lag < 0: the plain CPU backend; otherwise a DeferringBackend around it.
 Outcome run(const RunConfig& c, RunControl* control = nullptr, std::int64_t stop_at = -1,
-            std::int64_t pause_at = -1) {
+            std::int64_t pause_at = -1, int lag = -1, int max_pending = 4,
+            std::size_t* most_pending = nullptr) {
   Outcome o;
   const DatasetSplit data = load_dataset(c.dataset, c.seed);
   const std::int64_t budget =
       c.memory_budget_mb ? static_cast<std::int64_t>(*c.memory_budget_mb * 1024 * 1024) : 0;
-  auto backend = make_cpu_backend(c.threads, budget);
+  std::unique_ptr<Backend> backend = make_cpu_backend(c.threads, budget);
+  DeferringBackend* deferring = nullptr;
+  if (lag >= 0) {
+    auto wrapped = std::make_unique<DeferringBackend>(std::move(backend), max_pending,
+                                                      static_cast<std::size_t>(lag));
+    deferring = wrapped.get();
+    backend = std::move(wrapped);
+  }
   o.rec.control = control;
   o.rec.stop_at = stop_at;
   o.rec.pause_at = pause_at;
@@ -76,7 +157,37 @@ Outcome run(const RunConfig& c, RunControl* control = nullptr, std::int64_t stop
   in.sink = &o.rec;
   in.control = control;
   o.finished = train(in);
+  if (most_pending && deferring) *most_pending = deferring->most_pending();
   return o;
+}
+
+// The same run, step by step, whichever way its results travelled.
+void compare_runs(const Outcome& sync, const Outcome& deferred) {
+  QCOMPARE(deferred.finished.status, sync.finished.status);
+  QCOMPARE(deferred.finished.reason, sync.finished.reason);
+  QCOMPARE(deferred.finished.summary.steps, sync.finished.summary.steps);
+  QCOMPARE(deferred.finished.summary.samples, sync.finished.summary.samples);
+  QCOMPARE(deferred.finished.summary.diverged_step, sync.finished.summary.diverged_step);
+  QCOMPARE(deferred.finished.summary.steps_to_target, sync.finished.summary.steps_to_target);
+  QCOMPARE(deferred.rec.steps.size(), sync.rec.steps.size());
+  for (std::size_t i = 0; i < sync.rec.steps.size(); ++i) {
+    const StepEvent& a = sync.rec.steps[i];
+    const StepEvent& b = deferred.rec.steps[i];
+    QCOMPARE(b.step, a.step);
+    QCOMPARE(b.epoch, a.epoch);
+    QCOMPARE(b.samples_seen, a.samples_seen);
+    QCOMPARE(b.batch_size, a.batch_size);
+    QCOMPARE(b.lr, a.lr);
+    QCOMPARE(b.loss, a.loss);
+    QCOMPARE(b.grad_norm2, a.grad_norm2);
+    QVERIFY(b.samples_per_s > 0);
+  }
+  QCOMPARE(deferred.rec.evals.size(), sync.rec.evals.size());
+  for (std::size_t i = 0; i < sync.rec.evals.size(); ++i) {
+    QCOMPARE(deferred.rec.evals[i].step, sync.rec.evals[i].step);
+    QCOMPARE(deferred.rec.evals[i].train_loss, sync.rec.evals[i].train_loss);
+    QCOMPARE(deferred.rec.evals[i].val_loss, sync.rec.evals[i].val_loss);
+  }
 }
 
 }  // namespace
@@ -135,7 +246,8 @@ class TestTrainer : public QObject {
     const Outcome b = run(c);
     QCOMPARE(a.rec.steps.size(), b.rec.steps.size());
     for (std::size_t i = 0; i < a.rec.steps.size(); ++i)
-      QVERIFY2(a.rec.steps[i].loss == b.rec.steps[i].loss, qPrintable(QString("step %1").arg(i + 1)));
+      QVERIFY2(a.rec.steps[i].loss == b.rec.steps[i].loss,
+               qPrintable(QString("step %1").arg(i + 1)));
     RunConfig other = c;
     other.seed = 8;
     const Outcome d = run(other);
@@ -153,7 +265,10 @@ class TestTrainer : public QObject {
     QCOMPARE(four.rec.steps.size(), one.rec.steps.size());
     for (std::size_t i = 0; i < one.rec.steps.size(); ++i)
       QVERIFY2(std::fabs(one.rec.steps[i].loss - four.rec.steps[i].loss) < 1e-4,
-               qPrintable(QString("step %1: %2 vs %3").arg(i + 1).arg(one.rec.steps[i].loss).arg(four.rec.steps[i].loss)));
+               qPrintable(QString("step %1: %2 vs %3")
+                              .arg(i + 1)
+                              .arg(one.rec.steps[i].loss)
+                              .arg(four.rec.steps[i].loss)));
     const auto act = [](const Outcome& o) {
       return o.rec.steps[0].memory[static_cast<int>(MemCategory::activations)];
     };
@@ -171,6 +286,63 @@ class TestTrainer : public QObject {
     QVERIFY(o.finished.summary.diverged_step.has_value());
     QCOMPARE(*o.finished.summary.diverged_step, o.finished.summary.steps);
     QVERIFY(o.finished.reason.find("step") != std::string::npos);
+  }
+
+  // An asynchronous backend (results up to `lag` steps late) gives the very same events, in the
+  // same order, as a synchronous one: steps, evaluations with their train_loss, the summary.
+  void deferredResultsGiveTheSameRun() {
+    RunConfig c = small_config();
+    c.eval.every_steps = 7;  // evaluations between epochs, while steps are pending
+    const Outcome sync = run(c);
+    for (int lag : {0, 2, 100}) {
+      std::size_t most = 0;
+      const Outcome deferred = run(c, nullptr, -1, -1, lag, 4, &most);
+      compare_runs(sync, deferred);
+      // Lag 100 never hands a result over unasked: the Trainer must wait at 4 pending.
+      QVERIFY(most <= 4);
+      if (lag == 100) QCOMPARE(most, std::size_t{4});
+    }
+  }
+
+  // A NaN loss that arrives late still ends the run at the step that produced it, with the
+  // steps queued after it unreported, exactly as the synchronous run reports it.
+  void deferredDivergenceIsReportedAtItsStep() {
+    RunConfig c = small_config("linear");
+    c.dataset.features = 4;
+    c.optimizer.lr = 1e6;
+    c.optimizer.momentum = 0.0;
+    c.stop.epochs = 50.0;
+    const Outcome sync = run(c);
+    QCOMPARE(sync.finished.status, RunStatus::diverged);
+    const Outcome deferred = run(c, nullptr, -1, -1, 100, 3);
+    compare_runs(sync, deferred);
+    QCOMPARE(*deferred.finished.summary.diverged_step, deferred.finished.summary.steps);
+  }
+
+  // A train-loss target judged per step is met at the same step when results come late.
+  void deferredTrainLossTargetStopsAtItsStep() {
+    RunConfig c = small_config();
+    c.stop.epochs = 50.0;
+    c.eval.every_epochs = std::nullopt;
+    c.stop.target = TargetConfig{TargetMetric::train_loss, 0.2};
+    const Outcome sync = run(c);
+    QCOMPARE(sync.finished.status, RunStatus::target_reached);
+    const Outcome deferred = run(c, nullptr, -1, -1, 3, 8);
+    compare_runs(sync, deferred);
+    QCOMPARE(*deferred.finished.summary.steps_to_target, deferred.finished.summary.steps);
+  }
+
+  // Stop from another thread with results pending: every finished step is reported first.
+  void deferredStopReportsPendingSteps() {
+    RunConfig c = small_config();
+    c.stop.epochs = 100.0;
+    RunControl control;
+    const Outcome o = run(c, &control, 12, -1, 100, 8);
+    QCOMPARE(o.finished.status, RunStatus::stopped);
+    QCOMPARE(o.finished.summary.steps, static_cast<std::int64_t>(o.rec.steps.size()));
+    for (std::size_t i = 0; i < o.rec.steps.size(); ++i)
+      QCOMPARE(o.rec.steps[i].step, static_cast<std::int64_t>(i + 1));
+    QVERIFY(o.finished.summary.steps >= 12);
   }
 
   void tinyBudgetRunsOutOfMemory() {

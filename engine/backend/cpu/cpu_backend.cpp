@@ -14,8 +14,9 @@
 #include "engine/backend/cpu/cpu_optimizer.h"
 #include "engine/backend/cpu/eigen_core.h"
 #include "engine/backend/cpu/host_buffer.h"
+#include "engine/backend/stage_checks.h"
 #include "engine/core/errors.h"
-#include "engine/core/rng.h"
+#include "engine/model/mlp_init.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -31,20 +32,6 @@ int resolve_threads(int requested) {
   (void)requested;
   return 1;  // without OpenMP Eigen runs every product on one core
 #endif
-}
-
-void check_spec(const MlpSpec& spec, std::int64_t max_rows) {
-  if (spec.inputs < 1)
-    throw ConfigError("model", "dataset.features", "the model needs at least one input feature");
-  if (spec.outputs < 1)
-    throw ConfigError("model", "dataset", "the model needs at least one output");
-  for (auto width : spec.hidden)
-    if (width < 1)
-      throw ConfigError("model", "model.hidden",
-                        "every hidden width must be at least 1, got " + std::to_string(width));
-  if (max_rows < 1)
-    throw ConfigError("model", "batch.size",
-                      "the micro-batch must have at least 1 row, got " + std::to_string(max_rows));
 }
 
 class CpuBackend final : public Backend {
@@ -96,6 +83,11 @@ class CpuBackend final : public Backend {
   std::vector<float> gradients() const override {
     return {buf_.grads.data(), buf_.grads.data() + buf_.grads.size()};
   }
+  std::vector<float> outputs() const override {
+    if (mlp_.layers.empty()) return {};
+    const float* z = mlp_.layers.back().z;
+    return {z, z + spec_.outputs * staged_rows_};
+  }
   void set_parameters(std::span<const float> values) override {
     if (static_cast<std::int64_t>(values.size()) != buf_.params.size())
       throw Error("set_parameters: got " + std::to_string(values.size()) +
@@ -131,7 +123,7 @@ class CpuBackend final : public Backend {
 
 void CpuBackend::prepare(const MlpSpec& spec, const OptimizerConfig& opt, std::int64_t max_rows,
                          std::uint64_t seed) {
-  check_spec(spec, max_rows);
+  check_mlp_spec(spec, max_rows);
   buf_ = Buffers{};  // give the old model's bytes back before asking for new ones
   mlp_ = CpuMlp{};
   max_rows_ = 0;  // unprepared until every buffer exists
@@ -199,69 +191,27 @@ void CpuBackend::bind_views() {
   }
 }
 
-// He: N(0, 2/fan_in); Xavier: U(±√(6/(fan_in+fan_out))); biases stay 0. Drawn layer by layer
-// in storage order, so a seed gives the same network on every platform and backend.
+// The shared initialiser (model/mlp_init), so a seed gives the same network on every backend.
 void CpuBackend::initialise(std::uint64_t seed) {
-  Rng rng(seed);
-  float* params = buf_.params.data();
-  for (const ParamEntry& e : mlp_layout(spec_)) {
-    if (e.cols == 1) continue;  // a bias
-    const auto fan_in = static_cast<double>(e.cols);
-    const auto fan_out = static_cast<double>(e.rows);
-    float* w = params + e.offset;
-    if (spec_.init == Init::he) {
-      const double stddev = std::sqrt(2.0 / fan_in);
-      for (std::int64_t i = 0; i < e.size(); ++i)
-        w[i] = static_cast<float>(rng.normal(0.0, stddev));
-    } else {
-      const double limit = std::sqrt(6.0 / (fan_in + fan_out));
-      for (std::int64_t i = 0; i < e.size(); ++i)
-        w[i] = static_cast<float>(rng.uniform(-limit, limit));
-    }
-  }
+  init_mlp_parameters(
+      spec_, seed,
+      std::span<float>(buf_.params.data(), static_cast<std::size_t>(buf_.params.size())));
 }
 
 void CpuBackend::stage_batch(const Dataset& data, std::span<const std::int64_t> rows) {
   if (max_rows_ == 0) throw std::logic_error("stage_batch before prepare");
   const auto n = static_cast<std::int64_t>(rows.size());
-  if (n > max_rows_)
-    throw Error("stage_batch: " + std::to_string(n) + " rows exceed the " +
-                std::to_string(max_rows_) + " the backend was prepared for");
-  if (data.features != spec_.inputs)
-    throw DataError(data.name + ": has " + std::to_string(data.features) +
-                    " features but the model expects " + std::to_string(spec_.inputs));
-  if (data.task != spec_.task)
-    throw DataError(data.name + ": is a " + std::string(to_string(data.task)) +
-                    " dataset but the model was built for " + std::string(to_string(spec_.task)));
-  if (spec_.task == Task::regression && data.outputs != spec_.outputs)
-    throw DataError(data.name + ": has " + std::to_string(data.outputs) +
-                    " target columns but the model predicts " + std::to_string(spec_.outputs));
-
+  check_stage_source(spec_, max_rows_, data, n);
   const std::int64_t d = spec_.inputs;
   const std::int64_t o = spec_.outputs;
-  const auto expect = [&](std::size_t have, std::int64_t want, const char* what) {
-    if (static_cast<std::int64_t>(have) != want)
-      throw DataError(data.name + ": holds " + std::to_string(have) + " " + what + " for " +
-                      std::to_string(data.rows) + " rows, expected " + std::to_string(want));
-  };
-  expect(data.x.size(), data.rows * d, "feature values");
-  if (spec_.task == Task::classification)
-    expect(data.labels.size(), data.rows, "labels");
-  else
-    expect(data.targets.size(), data.rows * o, "target values");
   for (std::int64_t j = 0; j < n; ++j) {
     const std::int64_t r = rows[static_cast<std::size_t>(j)];
-    if (r < 0 || r >= data.rows)
-      throw Error("stage_batch: row " + std::to_string(r) + " is outside " + data.name + " (0.." +
-                  std::to_string(data.rows - 1) + ")");
+    if (r < 0 || r >= data.rows) throw_row_outside(data, r);
     // Column j of the column-major d × B batch is the dataset's row r: one contiguous copy.
     std::memcpy(buf_.x.data() + j * d, data.row(r), static_cast<std::size_t>(d) * sizeof(float));
     if (spec_.task == Task::classification) {
       const std::int32_t label = data.labels[static_cast<std::size_t>(r)];
-      if (label < 0 || label >= o)
-        throw DataError(data.name + ": row " + std::to_string(r) + " has label " +
-                        std::to_string(label) + " but the model has " + std::to_string(o) +
-                        " classes");
+      if (label < 0 || label >= o) throw_bad_label(data, r, label, o);
       buf_.labels.data()[j] = label;
     } else {
       std::memcpy(buf_.targets.data() + j * o, data.targets.data() + r * o,
