@@ -202,7 +202,13 @@ void BatchFinderDialog::addTrial(const BatchTrial& t) {
                            ? QLocale(QLocale::English)
                                  .toString(static_cast<qlonglong>(std::llround(t.samples_per_s)))
                            : QStringLiteral("—")));
-  table_->setItem(row, ColMeasured, cell(format_bytes(t.measured_peak_bytes)));
+  // Out of memory: what was held when the next allocation was refused, and that allocation.
+  table_->setItem(
+      row, ColMeasured,
+      cell(t.fits || t.requested_bytes <= 0
+               ? format_bytes(t.measured_peak_bytes)
+               : tr("%1 + %2 refused")
+                     .arg(format_bytes(t.measured_peak_bytes), format_bytes(t.requested_bytes))));
   table_->setItem(row, ColPredicted, cell(format_bytes(t.predicted_bytes)));
   table_->item(row, ColBatch)->setData(Qt::UserRole, static_cast<qlonglong>(t.batch));
   table_->item(row, ColBatch)->setData(Qt::UserRole + 1, t.fits);

@@ -110,12 +110,14 @@ SchedulePlot::SchedulePlot(const SeriesModel& model, QWidget* parent)
 
   // The legend explains line styles once; colours are the runs' (as in the runs table).
   legend_entry(p, tr("batch"), QPen(Qt::black, 2), p->yAxis);
-  legend_entry(p, tr("LR (right)"), lr_pen(Qt::black), p->yAxis2);
-  QCPGraph* noise = legend_entry(p, tr("B_simple"), Qt::NoPen, p->yAxis);
+  legend_entry(p, tr("learning rate (right)"), lr_pen(Qt::black), p->yAxis2);
+  QCPGraph* noise = legend_entry(p, tr("noise scale"), Qt::NoPen, p->yAxis);
   noise->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, Qt::black, 4));
   plan_batch_->setName(tr("planned"));
   plan_batch_->addToLegend();
   p->legend->setVisible(true);
+  // Two entries a row: the tile beside the loss plot is narrow.
+  p->legend->setWrap(2);
   p->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
   p->legend->setBorderPen(Qt::NoPen);
   p->legend->setIconSize(22, 10);
