@@ -61,6 +61,8 @@ class TestSchedulePlot : public QObject {
   void formConfigIsPlannedFromItsTrainingRows();
   void liveStepsDrawBatchLrAndNoiseScale();
   void hintReadsTheLatestNoiseScale();
+  void runPlanWinsOverAPendingFormPlan();
+  void shortTailBatchesDoNotFillTheZoomedOutLine();
 };
 
 void TestSchedulePlot::planIsDrawnAsGivenAndSpansTheXAxis() {
@@ -92,8 +94,7 @@ void TestSchedulePlot::planIsDrawnAsGivenAndSpansTheXAxis() {
   const double x = plot.plot()->xAxis->coordToPixel(13.0);
   const double y = plot.plot()->yAxis->coordToPixel(64.0);
   const QString hover = plot.hoverAt(QPoint(static_cast<int>(x), static_cast<int>(y)));
-  QVERIFY2(hover.contains("planned from step 11") && hover.contains("batch 64"),
-           qPrintable(hover));
+  QVERIFY2(hover.contains("planned from step 11") && hover.contains("batch 64"), qPrintable(hover));
 }
 
 void TestSchedulePlot::formConfigIsPlannedFromItsTrainingRows() {
@@ -180,6 +181,36 @@ void TestSchedulePlot::hintReadsTheLatestNoiseScale() {
   for (QLabel* l : plot.findChildren<QLabel*>())
     if (l->text() == expected && l->isVisible()) shown = true;
   QVERIFY(shown);
+}
+
+void TestSchedulePlot::runPlanWinsOverAPendingFormPlan() {
+  SeriesModel model;
+  SchedulePlot plot(model);
+  plot.planFor(stepped_config());  // still waiting for its row count when the run starts
+  RunConfig run = stepped_config();
+  run.batch.size = 16;
+  plot.setPlan(planned_schedule(run, 320), "run #1");
+  QTest::qWait(1500);
+  QVERIFY2(plot.planText().startsWith("Planned (run #1)"), qPrintable(plot.planText()));
+  QCOMPARE(plot.plan().front().batch_size, std::int64_t{16});
+}
+
+void TestSchedulePlot::shortTailBatchesDoNotFillTheZoomedOutLine() {
+  SeriesModel model;
+  SchedulePlot plot(model);
+  plot.resize(600, 400);
+  // 20,000 steps of batch 128 where every 13th step is an epoch's short tail of 64.
+  for (std::int64_t i = 1; i <= 20000; ++i)
+    model.append(step_event(i, i % 13 == 0 ? 64 : 128, 0.1, kNaN));
+  plot.refresh(true);
+  const auto zoomed_out = points(plot.batchGraph(1));
+  QVERIFY(zoomed_out.size() <= static_cast<std::size_t>(plot.buckets()) + 2);
+  for (const auto& [x, y] : zoomed_out) QCOMPARE(y, 128.0);
+  // Zoomed in to a step per pixel, the tails show as they ran.
+  plot.plot()->xAxis->setRange(100, 140);
+  const auto zoomed_in = points(plot.batchGraph(1));
+  QVERIFY(std::any_of(zoomed_in.begin(), zoomed_in.end(),
+                      [](const auto& p) { return p.first == 104.0 && p.second == 64.0; }));
 }
 
 QTEST_MAIN(TestSchedulePlot)
