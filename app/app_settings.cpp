@@ -34,6 +34,15 @@ void AppSettings::setStorePath(const QString& path) {
   settings_->setValue("store/path", path);
 }
 
+double AppSettings::pricePerHour() const {
+  bool ok = false;
+  const double price = settings_->value("cost/price_per_hour", 0.0).toDouble(&ok);
+  return ok && price > 0 ? price : 0.0;
+}
+void AppSettings::setPricePerHour(double price) {
+  settings_->setValue("cost/price_per_hour", price);
+}
+
 int AppSettings::lossXAxis() const {
   return settings_->value("plots/loss_x", 0).toInt();
 }

@@ -28,6 +28,10 @@ class AppSettings {
   QString storePath() const;  // empty: the default store
   void setStorePath(const QString& path);
 
+  // The price of one device-hour, for the runs table's cost columns; 0: not set.
+  double pricePerHour() const;
+  void setPricePerHour(double price);
+
   int lossXAxis() const;
   double lossSmoothing() const;
   bool lossLogY() const;

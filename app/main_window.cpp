@@ -17,18 +17,21 @@
 #include <QVBoxLayout>
 
 #include "app/app_settings.h"
+#include "app/batch_finder_dialog.h"
 #include "app/run_controller.h"
 #include "app/run_progress.h"
 #include "app/run_session.h"
 #include "app/settings_dialog.h"
 #include "engine/experiment/config_io.h"
 #include "engine/experiment/run_store.h"
+#include "engine/train/schedule_plan.h"
 #include "widgets/experiment_form.h"
 #include "widgets/loss_plot.h"
 #include "widgets/memory_plot.h"
 #include "widgets/message_banner.h"
 #include "widgets/runs_table_model.h"
 #include "widgets/runs_table_view.h"
+#include "widgets/schedule_plot.h"
 #include "widgets/throughput_plot.h"
 
 namespace batchlab {
@@ -72,8 +75,16 @@ MainWindow::MainWindow(AppSettings& settings, const std::filesystem::path& store
     statusBar()->showMessage(tr("Run refused: %1").arg(message), 10000);
   });
   connect(form_, &ExperimentForm::validityChanged, this, &MainWindow::updateActions);
+  // The schedule plot shows the plan of what Run would start, then of what did start.
+  connect(form_, &ExperimentForm::configEdited, this, [this] {
+    if (form_->valid() && !controller_->busy()) schedule_->planFor(form_->config());
+  });
+  connect(session_, &RunSession::runStarted, this, [this](const RunStarted& e) {
+    schedule_->setPlan(planned_schedule(e.config, e.train_rows), tr("run #%1").arg(e.run_id));
+  });
 
   restoreSettings();
+  session_->table().setPricePerHour(settings_.pricePerHour());
   const std::filesystem::path remembered = settings_.storePath().toStdString();
   openStore(store_overridden_    ? store_override
             : remembered.empty() ? default_store_path()
@@ -92,6 +103,12 @@ QWidget* MainWindow::createPlots() {
   loss_ = new LossPlot(session_->series(), central);
   throughput_ = new ThroughputPlot(session_->series(), central);
   memory_ = new MemoryPlot(session_->series(), central);
+  schedule_ = new SchedulePlot(session_->series(), central);
+  auto* upper = new QSplitter(Qt::Horizontal, central);
+  upper->addWidget(loss_);
+  upper->addWidget(schedule_);
+  upper->setStretchFactor(0, 3);
+  upper->setStretchFactor(1, 2);
   auto* lower = new QSplitter(Qt::Horizontal, central);
   lower->addWidget(throughput_);
   lower->addWidget(memory_);
@@ -99,7 +116,7 @@ QWidget* MainWindow::createPlots() {
   lower->setStretchFactor(1, 2);
   auto* tiles = new QSplitter(Qt::Vertical, central);
   tiles->setObjectName(QStringLiteral("plotTiles"));
-  tiles->addWidget(loss_);
+  tiles->addWidget(upper);
   tiles->addWidget(lower);
   tiles->setStretchFactor(0, 4);
   tiles->setStretchFactor(1, 3);
@@ -147,6 +164,11 @@ void MainWindow::createActions() {
   stop_ = bar->addAction(style()->standardIcon(QStyle::SP_MediaStop), tr("Stop"));
   stop_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
   bar->addSeparator();
+  find_batch_ = bar->addAction(style()->standardIcon(QStyle::SP_FileDialogContentsView),
+                               tr("Find batch size"));
+  find_batch_->setToolTip(tr("Search for the largest batch that fits in memory, and the fastest"));
+  connect(find_batch_, &QAction::triggered, this, [this] { openBatchFinder()->show(); });
+  bar->addSeparator();
   open_store_ =
       bar->addAction(style()->standardIcon(QStyle::SP_DialogOpenButton), tr("Open store…"));
   open_store_->setShortcut(QKeySequence::Open);
@@ -166,6 +188,7 @@ void MainWindow::createActions() {
 void MainWindow::updateActions() {
   const bool busy = controller_->busy();
   run_->setEnabled(form_->valid());
+  find_batch_->setEnabled(form_->valid());
   const QString keys = run_->shortcut().toString(QKeySequence::NativeText);
   if (!form_->valid())
     run_->setToolTip(tr("Cannot run: %1").arg(form_->problem()));
@@ -193,6 +216,19 @@ void MainWindow::updateActions() {
   progress_->setPaused(controller_->paused());
 }
 
+BatchFinderDialog* MainWindow::openBatchFinder() {
+  auto* dialog = new BatchFinderDialog(form_->config(), this);
+  dialog->setAttribute(Qt::WA_DeleteOnClose);
+  connect(dialog, &BatchFinderDialog::useBatch, this, [this](std::int64_t batch) {
+    RunConfig c = form_->config();
+    c.batch.strategy = BatchStrategy::mini;
+    c.batch.size = batch;
+    form_->setConfig(c);
+    statusBar()->showMessage(tr("Batch size set to %1").arg(batch), 5000);
+  });
+  return dialog;
+}
+
 void MainWindow::runExperiment() {
   if (!form_->valid()) {
     statusBar()->showMessage(tr("Cannot run: %1").arg(form_->problem()), 8000);
@@ -206,12 +242,12 @@ void MainWindow::runExperiment() {
 void MainWindow::refreshPlots() {
   // One plot per event-loop turn (a zero timer each), so input and timers get a look-in
   // between the repaints even when a flood of steps keeps every drain busy.
-  dirty_plots_ = (1u << 3) - 1;
+  dirty_plots_ = (1u << 4) - 1;
   if (!plot_turn_.isActive()) plot_turn_.start();
 }
 
 void MainWindow::refreshNextPlot() {
-  const std::array<LivePlot*, 3> plots = {loss_, throughput_, memory_};
+  const std::array<LivePlot*, 4> plots = {loss_, throughput_, memory_, schedule_};
   for (std::size_t i = 0; i < plots.size(); ++i) {
     if (!(dirty_plots_ & (1u << i))) continue;
     dirty_plots_ &= ~(1u << i);
@@ -225,7 +261,7 @@ void MainWindow::flushAndRepaint() {
   session_->drainNow();
   plot_turn_.stop();
   dirty_plots_ = 0;
-  for (LivePlot* p : std::initializer_list<LivePlot*>{loss_, throughput_, memory_}) {
+  for (LivePlot* p : std::initializer_list<LivePlot*>{loss_, throughput_, memory_, schedule_}) {
     p->refresh(true);
     p->plot()->replot(QCustomPlot::rpImmediateRefresh);
   }
@@ -273,7 +309,10 @@ void MainWindow::showSettings() {
                               ? QString::fromStdString(controller_->storePath().string())
                               : settings_.storePath();
   SettingsDialog dialog(current, !controller_->busy() && !store_overridden_, this);
+  dialog.setPricePerHour(settings_.pricePerHour());
   if (dialog.exec() != QDialog::Accepted) return;
+  settings_.setPricePerHour(dialog.pricePerHour());
+  session_->table().setPricePerHour(settings_.pricePerHour());
   if (dialog.resetLayout()) restoreState(default_state_);
   if (!store_overridden_ && !controller_->busy() && dialog.storePath() != settings_.storePath()) {
     settings_.setStorePath(dialog.storePath());

@@ -16,6 +16,7 @@ class QDockWidget;
 namespace batchlab {
 
 class AppSettings;
+class BatchFinderDialog;
 class ExperimentForm;
 class LossPlot;
 class MemoryPlot;
@@ -24,6 +25,7 @@ class RunController;
 class RunProgress;
 class RunSession;
 class RunsTableView;
+class SchedulePlot;
 class ThroughputPlot;
 struct RunFinished;
 struct RunStarted;
@@ -43,15 +45,20 @@ class MainWindow final : public QMainWindow {
   LossPlot* lossPlot() const { return loss_; }
   ThroughputPlot* throughputPlot() const { return throughput_; }
   MemoryPlot* memoryPlot() const { return memory_; }
+  SchedulePlot* schedulePlot() const { return schedule_; }
   RunsTableView* runsView() const { return runs_view_; }
   MessageBanner* banner() const { return banner_; }
   RunProgress* progress() const { return progress_; }
   QAction* runAction() const { return run_; }
   QAction* pauseAction() const { return pause_; }
   QAction* stopAction() const { return stop_; }
+  QAction* findBatchAction() const { return find_batch_; }
 
   // Run: starts the form's experiment, or queues it behind the running one.
   void runExperiment();
+  // Find batch size: a finder window for the form's experiment, whose answer goes back into
+  // the form's batch size.
+  BatchFinderDialog* openBatchFinder();
   // Drains pending events and redraws every plot now (for screenshots).
   void flushAndRepaint();
 
@@ -80,19 +87,21 @@ class MainWindow final : public QMainWindow {
   LossPlot* loss_ = nullptr;
   ThroughputPlot* throughput_ = nullptr;
   MemoryPlot* memory_ = nullptr;
+  SchedulePlot* schedule_ = nullptr;
   RunsTableView* runs_view_ = nullptr;
   MessageBanner* banner_ = nullptr;
   RunProgress* progress_ = nullptr;
   QAction* run_ = nullptr;
   QAction* pause_ = nullptr;
   QAction* stop_ = nullptr;
+  QAction* find_batch_ = nullptr;
   QAction* open_store_ = nullptr;
   QAction* settings_action_ = nullptr;
   QByteArray default_state_;
   QDockWidget* experiment_dock_ = nullptr;
   QDockWidget* runs_dock_ = nullptr;
   QTimer plot_turn_;
-  unsigned dirty_plots_ = 0;  // bit i: plot i (loss, throughput, memory) needs a refresh
+  unsigned dirty_plots_ = 0;  // bit i: plot i (loss, throughput, memory, schedule) needs a refresh
 };
 
 }  // namespace batchlab

@@ -2,6 +2,7 @@
 
 #include <QCheckBox>
 #include <QDialogButtonBox>
+#include <QDoubleSpinBox>
 #include <QFileDialog>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -33,6 +34,14 @@ SettingsDialog::SettingsDialog(const QString& store_path, bool store_editable, Q
   auto* hint = new QLabel(tr("Empty: the default store (BATCHLAB_DB or ~/.local/share/batchlab)."));
   hint->setWordWrap(true);
   form->addRow(QString(), hint);
+  price_ = new QDoubleSpinBox(this);
+  price_->setRange(0, 1e6);
+  price_->setDecimals(4);
+  price_->setSpecialValueText(tr("not set"));
+  price_->setToolTip(
+      tr("What one hour of this device costs, in any currency; the runs table shows each run's "
+         "cost and its cost to the stop target"));
+  form->addRow(tr("Price per device-hour"), price_);
   reset_layout_ = new QCheckBox(tr("Restore the default window layout"), this);
   form->addRow(QString(), reset_layout_);
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
@@ -49,6 +58,12 @@ SettingsDialog::SettingsDialog(const QString& store_path, bool store_editable, Q
 
 QString SettingsDialog::storePath() const {
   return store_->text().trimmed();
+}
+void SettingsDialog::setPricePerHour(double price) {
+  price_->setValue(price);
+}
+double SettingsDialog::pricePerHour() const {
+  return price_->value();
 }
 bool SettingsDialog::resetLayout() const {
   return reset_layout_->isChecked();

@@ -1,9 +1,11 @@
-// defines: SettingsDialog (the store path, and a way back to the default window layout)
+// defines: SettingsDialog (the store path, the price per device-hour, and a way
+//          back to the default window layout)
 #pragma once
 
 #include <QDialog>
 
 class QCheckBox;
+class QDoubleSpinBox;
 class QLineEdit;
 
 namespace batchlab {
@@ -14,10 +16,15 @@ class SettingsDialog final : public QDialog {
   SettingsDialog(const QString& store_path, bool store_editable, QWidget* parent = nullptr);
   QString storePath() const;
   bool resetLayout() const;
+  // The price of one device-hour (any currency); 0: no cost columns.
+  void setPricePerHour(double price);
+  double pricePerHour() const;
+  QDoubleSpinBox* priceBox() const { return price_; }
 
  private:
   QLineEdit* store_ = nullptr;
   QCheckBox* reset_layout_ = nullptr;
+  QDoubleSpinBox* price_ = nullptr;
 };
 
 }  // namespace batchlab

@@ -198,6 +198,14 @@ QWidget* ExperimentForm::buildBatchGroup() {
   lineField(form, tr("Base batch"), "batch.lr_scaling.base_batch", tr("B₀ the LR was tuned for"));
   lineField(form, tr("Warm-up epochs"), "batch.lr_scaling.warmup_epochs",
             tr("Ramp from lr to the scaled lr over this many epochs"));
+  checkField(form, tr("Measure noise scale"), "noise_scale.enabled",
+             tr("Estimate the gradient noise scale B_simple while training (McCandlish et al.)"));
+  comboField(form, tr("Noise method"), "noise_scale.method", names_of<NoiseScaleMethod>(),
+             tr("halves: two halves of each batch; micro: a micro-batch against the "
+                "accumulated batch (needs Accumulate ≥ 2)"));
+  lineField(form, tr("Noise EMA"), "noise_scale.ema",
+            tr("Smoothing of the estimate in [0, 1): the weight of the past; 0: none"));
+  lineField(form, tr("Measure every"), "noise_scale.every", tr("Measure every N-th step"));
   return box;
 }
 

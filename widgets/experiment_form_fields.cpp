@@ -81,6 +81,10 @@ void ExperimentForm::setConfig(const RunConfig& c) {
   setText("batch.lr_scaling.rule", qs(to_string(c.batch.lr_scaling.rule)));
   setText("batch.lr_scaling.base_batch", QString::number(c.batch.lr_scaling.base_batch));
   setText("batch.lr_scaling.warmup_epochs", number(c.batch.lr_scaling.warmup_epochs));
+  setText("noise_scale.enabled", c.noise_scale.enabled ? "true" : "false");
+  setText("noise_scale.method", qs(to_string(c.noise_scale.method)));
+  setText("noise_scale.ema", number(c.noise_scale.ema));
+  setText("noise_scale.every", QString::number(c.noise_scale.every));
   setText("stop.epochs", opt(c.stop.epochs));
   setText("stop.max_steps", opt(c.stop.max_steps));
   setText("stop.time_limit_s", opt(c.stop.time_limit_s));
@@ -101,6 +105,7 @@ bool ExperimentForm::relevant(const QString& key) const {
   const bool any_dim = kind == "blobs" || kind == "linear";
   const bool sgd = text("optimizer.kind") == "sgd";
   const bool scaling = text("batch.lr_scaling.rule") != "none";
+  const bool noise = text("noise_scale.enabled") == "true";
   static const QStringList keys = {"dataset.path",
                                    "dataset.target",
                                    "dataset.samples",
@@ -112,6 +117,9 @@ bool ExperimentForm::relevant(const QString& key) const {
                                    "batch.size",
                                    "batch.lr_scaling.base_batch",
                                    "batch.lr_scaling.warmup_epochs",
+                                   "noise_scale.method",
+                                   "noise_scale.ema",
+                                   "noise_scale.every",
                                    "stop.target.value"};
   if (!keys.contains(key)) return true;
   const std::map<QString, bool> shown = {
@@ -126,6 +134,9 @@ bool ExperimentForm::relevant(const QString& key) const {
       {"batch.size", text("batch.strategy") == "mini"},
       {"batch.lr_scaling.base_batch", scaling},
       {"batch.lr_scaling.warmup_epochs", scaling},
+      {"noise_scale.method", noise},
+      {"noise_scale.ema", noise},
+      {"noise_scale.every", noise},
       {"stop.target.value", text("stop.target.metric") != "none"},
   };
   return shown.at(key);
@@ -221,6 +232,12 @@ void ExperimentForm::readFields(RunConfig& c, FieldErrors& errors) const {
   choice("batch.lr_scaling.rule", c.batch.lr_scaling.rule);
   count("batch.lr_scaling.base_batch", 1, c.batch.lr_scaling.base_batch);
   real("batch.lr_scaling.warmup_epochs", 0, false, c.batch.lr_scaling.warmup_epochs);
+  c.noise_scale.enabled = text("noise_scale.enabled") == "true";
+  if (relevant("noise_scale.method")) choice("noise_scale.method", c.noise_scale.method);
+  real("noise_scale.ema", 0, false, c.noise_scale.ema);
+  if (relevant("noise_scale.ema") && !errors.count("noise_scale.ema") && c.noise_scale.ema >= 1)
+    errors.emplace("noise_scale.ema", tr("must be below 1"));
+  count("noise_scale.every", 1, c.noise_scale.every);
   optional_real("stop.epochs", c.stop.epochs);
   optional_count("stop.max_steps", c.stop.max_steps);
   optional_real("stop.time_limit_s", c.stop.time_limit_s);

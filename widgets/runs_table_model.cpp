@@ -6,6 +6,7 @@
 #include <QLocale>
 #include <nlohmann/json.hpp>
 
+#include "engine/metrics/cost.h"
 #include "widgets/format.h"
 #include "widgets/run_palette.h"
 
@@ -28,6 +29,8 @@ void apply_summary(RunRow& row, const RunSummary& summary) {
   if (std::isfinite(summary.final_val_accuracy)) row.val_accuracy = summary.final_val_accuracy;
   if (std::isfinite(summary.final_val_loss)) row.val_loss = summary.final_val_loss;
   row.to_target.clear();
+  if (summary.time_s > 0) row.time_s = summary.time_s;
+  row.time_to_target_s = summary.time_to_target_s;
   if (summary.steps_to_target) {
     const QLocale c(QLocale::English);
     row.to_target = QStringLiteral("%1 steps")
@@ -75,7 +78,8 @@ int RunsTableModel::columnCount(const QModelIndex& parent) const {
 QVariant RunsTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
   if (orientation != Qt::Horizontal) return {};
   static const char* const kTitles[ColumnCount] = {
-      "", "run", "status", "batch", "lr", "samples/s", "peak memory", "val acc", "to target"};
+      "",        "run",       "status", "batch",         "lr", "samples/s", "peak memory",
+      "val acc", "to target", "cost",   "cost to target"};
   static const char* const kTips[ColumnCount] = {
       "Show the run in the plots; the swatch is its colour everywhere",
       "Run id and name",
@@ -85,7 +89,9 @@ QVariant RunsTableModel::headerData(int section, Qt::Orientation orientation, in
       "Median training throughput (moving average while running)",
       "Largest memory use by the run",
       "Final validation accuracy",
-      "Steps and time to reach the stop target"};
+      "Steps and time to reach the stop target",
+      "Wall time × the price per device-hour (set the price in Settings)",
+      "Time to the stop target × the price per device-hour"};
   if (role == Qt::DisplayRole) return QString::fromLatin1(kTitles[section]);
   if (role == Qt::ToolTipRole) return QString::fromLatin1(kTips[section]);
   return {};
@@ -135,9 +141,24 @@ QVariant RunsTableModel::data(const QModelIndex& index, int role) const {
                  : QStringLiteral("—");
     case ColToTarget:
       return r.to_target.isEmpty() ? QStringLiteral("—") : r.to_target;
+    case ColCost:
+      return format_cost(r.time_s);
+    case ColCostToTarget:
+      return r.time_to_target_s ? format_cost(*r.time_to_target_s) : QStringLiteral("—");
     default:
       return {};
   }
+}
+
+QString RunsTableModel::format_cost(double seconds) const {
+  // Three significant digits: a short CPU run costs fractions of a cent.
+  const double cost = price_per_hour_ > 0 ? cost_of(seconds, price_per_hour_) : kNaN;
+  return std::isfinite(cost) ? QString::number(cost, 'g', 3) : QStringLiteral("—");
+}
+
+void RunsTableModel::setPricePerHour(double price) {
+  price_per_hour_ = std::isfinite(price) && price > 0 ? price : 0;
+  if (rowCount() > 0) emit dataChanged(index(0, ColCost), index(rowCount() - 1, ColCostToTarget));
 }
 
 Qt::ItemFlags RunsTableModel::flags(const QModelIndex& index) const {

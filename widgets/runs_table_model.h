@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include <QAbstractTableModel>
@@ -26,7 +27,9 @@ struct RunRow {
   std::int64_t peak_memory = 0;
   double val_accuracy = kNaN;
   double val_loss = kNaN;
-  QString to_target;  // "1,240 steps · 3.2 s"; empty: not reached or no target
+  QString to_target;     // "1,240 steps · 3.2 s"; empty: not reached or no target
+  double time_s = kNaN;  // wall time of a finished run, for its cost
+  std::optional<double> time_to_target_s;  // for its cost to target
   bool visible = false;
 };
 
@@ -51,6 +54,8 @@ class RunsTableModel final : public QAbstractTableModel {
     ColPeakMemory,
     ColValAccuracy,
     ColToTarget,
+    ColCost,
+    ColCostToTarget,
     ColumnCount
   };
 
@@ -70,12 +75,18 @@ class RunsTableModel final : public QAbstractTableModel {
   std::int64_t idAt(int row) const;
   void setVisible(std::int64_t id, bool visible);
   void clear();
+  // The price per device-hour the cost columns use; 0 leaves them empty.
+  void setPricePerHour(double price);
+  double pricePerHour() const { return price_per_hour_; }
 
  signals:
   void visibilityToggled(std::int64_t id, bool visible);
 
  private:
+  QString format_cost(double seconds) const;
+
   std::vector<RunRow> rows_;
+  double price_per_hour_ = 0;
 };
 
 }  // namespace batchlab

@@ -91,6 +91,12 @@ void SeriesModel::append_to(RunSeries& run, const StepEvent& e) {
                      : run.samples_per_s_avg.empty() ? kNaN
                                                      : run.samples_per_s_avg.back();
   run.samples_per_s_avg.push_back(avg);
+  run.step_batch.push_back(static_cast<double>(e.batch_size));
+  run.lr.push_back(finite_or_nan(e.lr));
+  const double b_simple = std::isfinite(e.b_simple) && e.b_simple > 0 ? e.b_simple : kNaN;
+  run.b_simple.push_back(b_simple);
+  run.last_batch = e.batch_size;
+  if (std::isfinite(b_simple)) run.last_b_simple = b_simple;
   run.memory = e.memory;
   run.peak_memory = std::max(run.peak_memory, total_bytes(e.memory));
   // The largest batch seen: a partial last batch does not shrink it, a schedule grows it.
@@ -122,6 +128,10 @@ void SeriesModel::load(std::int64_t run_id, std::span<const StepEvent> steps,
   run.samples_per_s.clear();
   run.samples_per_s_avg.clear();
   run.throughput_ema.reset();
+  run.step_batch.clear();
+  run.lr.clear();
+  run.b_simple.clear();
+  run.last_b_simple = kNaN;
   run.evals.clear();
   run.val_loss.clear();
   run.val_accuracy.clear();

@@ -44,6 +44,11 @@ struct RunSeries {
   Column samples_per_s;
   Column samples_per_s_avg;
   DebiasedEma throughput_ema{0.95};
+  // The schedule as it ran: each step's batch and LR, and the gradient noise scale where it was
+  // measured (NaN elsewhere).
+  Column step_batch;
+  Column lr;
+  Column b_simple;
 
   // One row per evaluation.
   XColumns evals;
@@ -56,6 +61,8 @@ struct RunSeries {
   std::optional<MemoryBytes> predicted;  // the memory model, when the run started here
   std::int64_t device_total = 0;         // 0: unknown
   std::int64_t batch_size = 0;           // the largest batch a step has used so far
+  std::int64_t last_batch = 0;           // the latest step's batch
+  double last_b_simple = kNaN;           // the latest noise scale measured
   std::int64_t dropped = 0;              // steps refused for a non-finite x
   int generation = 0;  // bumped when load() replaces the points: caches start over
 
