@@ -3,9 +3,14 @@
 // arrays sharing the layout table's offsets; activations and the staged batch are sized for
 // max_rows. All are HostBuffers, registered with the accountant in prepare(); the step calls
 // only carve Eigen maps out of them.
+// At small batches a step is bound by passes over the P-float buffers, so the step avoids the
+// ones it can: zero_grad() only marks the gradient as zero and the next backward writes it
+// instead of adding to it, and the small-batch backward measures |g|² as it writes, so
+// grad_norm2() need not read the gradient again.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -23,6 +28,8 @@
 
 namespace batchlab {
 namespace {
+
+constexpr double kUnknown = std::numeric_limits<double>::quiet_NaN();
 
 int resolve_threads(int requested) {
 #ifdef _OPENMP
@@ -63,20 +70,25 @@ class CpuBackend final : public Backend {
   void stage_batch(const Dataset& data, std::span<const std::int64_t> rows) override;
 
   void zero_grad() override {
-    std::memset(static_cast<void*>(buf_.grads.data()), 0,
-                static_cast<std::size_t>(buf_.grads.bytes()));
+    grads_are_zero_ = true;
+    grad_norm2_ = 0.0;
   }
 
   double forward_backward(float grad_scale) override {
     require_staged("forward_backward");
     mlp_.forward(staged_rows_);
-    return mlp_.backward(staged_rows_, grad_scale);
+    const BackwardResult r =
+        mlp_.backward(staged_rows_, grad_scale, grads_are_zero_ ? Accumulate::no : Accumulate::yes);
+    grads_are_zero_ = false;
+    grad_norm2_ = r.grad_norm2;
+    return r.loss;
   }
 
   double grad_norm2() override;
 
   void apply_update(double lr) override {
     if (buf_.params.size() == 0) throw std::logic_error("apply_update before prepare");
+    if (grads_are_zero_) clear_grads();  // an update with no backward since zero_grad: rare
     ++adam_t_;
     cpu_apply_update(opt_, lr, adam_t_, buf_.params.data(), buf_.grads.data(),
                      buf_.opt_state.data(), buf_.params.size());
@@ -94,6 +106,7 @@ class CpuBackend final : public Backend {
     return {buf_.params.data(), buf_.params.data() + buf_.params.size()};
   }
   std::vector<float> gradients() const override {
+    if (grads_are_zero_) return std::vector<float>(static_cast<std::size_t>(buf_.grads.size()));
     return {buf_.grads.data(), buf_.grads.data() + buf_.grads.size()};
   }
   void set_parameters(std::span<const float> values) override {
@@ -117,6 +130,11 @@ class CpuBackend final : public Backend {
   }
   void initialise(std::uint64_t seed);
   void bind_views();
+  void clear_grads() {
+    std::memset(static_cast<void*>(buf_.grads.data()), 0,
+                static_cast<std::size_t>(buf_.grads.bytes()));
+    grads_are_zero_ = false;
+  }
 
   MemoryAccountant memory_;  // declared first: the buffers release into it when destroyed
   int threads_ = 1;
@@ -127,6 +145,10 @@ class CpuBackend final : public Backend {
   CpuMlp mlp_;
   std::int64_t staged_rows_ = 0;
   std::int64_t adam_t_ = 0;
+  // zero_grad() was called and nothing has written the gradient since: its bytes are stale and
+  // it reads as zero.
+  bool grads_are_zero_ = false;
+  double grad_norm2_ = kUnknown;  // |g|² when known without reading the buffer, else NaN
 };
 
 void CpuBackend::prepare(const MlpSpec& spec, const OptimizerConfig& opt, std::int64_t max_rows,
@@ -137,6 +159,8 @@ void CpuBackend::prepare(const MlpSpec& spec, const OptimizerConfig& opt, std::i
   max_rows_ = 0;  // unprepared until every buffer exists
   staged_rows_ = 0;
   adam_t_ = 0;
+  grads_are_zero_ = false;
+  grad_norm2_ = kUnknown;
 
   const std::int64_t p = mlp_parameter_count(spec);
   std::int64_t activation_values = spec.outputs;
@@ -272,6 +296,8 @@ void CpuBackend::stage_batch(const Dataset& data, std::span<const std::int64_t> 
 }
 
 double CpuBackend::grad_norm2() {
+  if (grads_are_zero_) return 0.0;
+  if (!std::isnan(grad_norm2_)) return grad_norm2_;
   // Float sums over short chunks (vectorised), double across chunks: accurate to ~1e-7
   // relative for millions of parameters, and the same order every time.
   constexpr std::int64_t kChunk = 1024;
@@ -282,6 +308,7 @@ double CpuBackend::grad_norm2() {
     const std::int64_t len = std::min(kChunk, p - start);
     total += static_cast<double>(Eigen::Map<const Eigen::VectorXf>(g + start, len).squaredNorm());
   }
+  grad_norm2_ = total;
   return total;
 }
 
