@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "engine/backend/backend.h"
+#include "engine/backend/cpu/cpu_optimizer.h"
 #include "engine/backend/cpu/parallel_product.h"
 #include "engine/core/run_config.h"
 
@@ -28,6 +29,8 @@ struct CpuLayer {
   const float* bias = nullptr;    // fan_out
   float* weight_grad = nullptr;
   float* bias_grad = nullptr;
+  std::int64_t weight_offset = 0;  // of weight and bias in the flat parameter buffer
+  std::int64_t bias_offset = 0;
   // fan_out × max_rows each. Hidden layers: pre-activation z and activation a; the backward pass
   // overwrites a with ∂loss/∂z. Output layer: a == z, the logits (overwritten with the delta).
   float* z = nullptr;
@@ -48,8 +51,9 @@ struct CpuMlp {
   const float* targets = nullptr;        // regression: outputs × max_rows
   int threads = 1;                       // for products big enough to share
 
-  // Fills every layer's z and a for the first `rows` staged samples.
-  void forward(std::int64_t rows) const;
+  // Fills every layer's z and a for the first `rows` staged samples. A deferred optimizer step
+  // (`pending`, may be null) is applied to each block of weights just before the pass reads it.
+  void forward(std::int64_t rows, const CpuUpdate* pending) const;
 
   // After forward(rows): adds grad_scale · ∂(mean loss)/∂θ into the gradient buffers (or, with
   // Accumulate::no, writes it over whatever they hold) and returns the mean loss. Every gradient

@@ -36,7 +36,7 @@ void with_cols(Index rows, Fn&& fn) {
 // ---- forward: M rows of z at a time, each a dot product of a weight row with R columns -------
 
 template <int M, int R>
-void forward_rows(const float* w, const float* b, const float* x, float* z, Index o, Index fan_out,
+void forward_rows(const float* w, const float* b, const float* x, float* z, Index o, Index ldz,
                   Index fan_in) {
   const Index vec_end = fan_in - fan_in % kP;
   const float* wr = w + o * fan_in;
@@ -55,17 +55,17 @@ void forward_rows(const float* w, const float* b, const float* x, float* z, Inde
     for (int r = 0; r < R; ++r) {
       float s = ei::predux(acc[m][r]);
       for (Index i = vec_end; i < fan_in; ++i) s += wr[m * fan_in + i] * x[r * fan_in + i];
-      z[r * fan_out + o + m] = b[o + m] + s;
+      z[r * ldz + o + m] = b[o + m] + s;
     }
 }
 
 template <int R>
 void forward_cols(const float* w, const float* b, const float* x, float* z, Index fan_out,
-                  Index fan_in) {
+                  Index fan_in, Index ldz) {
   constexpr int M = blocks_for(R, 8);
   Index o = 0;
-  for (; o + M <= fan_out; o += M) forward_rows<M, R>(w, b, x, z, o, fan_out, fan_in);
-  for (; o < fan_out; ++o) forward_rows<1, R>(w, b, x, z, o, fan_out, fan_in);
+  for (; o + M <= fan_out; o += M) forward_rows<M, R>(w, b, x, z, o, ldz, fan_in);
+  for (; o < fan_out; ++o) forward_rows<1, R>(w, b, x, z, o, ldz, fan_in);
 }
 
 // ---- weight gradient: one row of g per weight row, written once, squared on the way ----------
@@ -162,8 +162,8 @@ void input_grad_cols(const float* w, const float* delta, float* out, Index fan_o
 static_assert(kSmallRows <= kMaxCols, "the weight gradient takes all its columns in one pass");
 
 void small_forward(const float* w, const float* b, const float* x, float* z, std::int64_t fan_out,
-                   std::int64_t fan_in, std::int64_t rows) {
-  with_cols(rows, [&](auto cols) { forward_cols<cols()>(w, b, x, z, fan_out, fan_in); });
+                   std::int64_t fan_in, std::int64_t rows, std::int64_t ldz) {
+  with_cols(rows, [&](auto cols) { forward_cols<cols()>(w, b, x, z, fan_out, fan_in, ldz); });
 }
 
 double small_weight_grad(const float* x, const float* delta, float* g, float* db,

@@ -20,9 +20,10 @@ namespace batchlab {
 // instantiations few.
 inline constexpr std::int64_t kSmallRows = 8;
 
-// z[:, r] = W · x[:, r] + b for r < rows ≤ kSmallRows.
+// z[:, r] = W · x[:, r] + b for r < rows ≤ kSmallRows, z's columns ldz apart (W may be a block
+// of a layer's rows, z then the same rows of the layer's output).
 void small_forward(const float* w, const float* b, const float* x, float* z, std::int64_t fan_out,
-                   std::int64_t fan_in, std::int64_t rows);
+                   std::int64_t fan_in, std::int64_t rows, std::int64_t ldz);
 
 // g (=|+=) Σ_r delta[:, r] · x[:, r]ᵀ (fan_out × fan_in, row-major) and db (=|+=) Σ_r delta[:, r],
 // adding to what is there when `accumulate`, else overwriting it. Returns Σ of the squares of
