@@ -4,6 +4,7 @@
 // (6 × parameters × samples/s) and its share of this machine's float GEMM peak, measured here
 // (the better of Eigen's and libtorch's 2048³ sgemm).
 // Usage: cpu_vs_libtorch [--threads N] [--seconds S] [--batches 1,8,64,512,4096]
+#include <dlfcn.h>
 #include <torch/torch.h>
 
 #include <Eigen/Core>
@@ -64,6 +65,16 @@ double ours(const DatasetSplit& data, std::int64_t batch, int threads, double se
   in.sink = &none;
   const RunFinished f = train(in);
   return f.summary.samples_per_s_median;
+}
+
+// torch::set_num_threads does not reach the pthread pool of Debian's OpenBLAS, which otherwise
+// runs libtorch's GEMMs on every core whatever --threads says. Returns whether it was capped.
+bool cap_openblas_threads(int threads) {
+  using SetThreads = void (*)(int);
+  void* fn = dlsym(RTLD_DEFAULT, "openblas_set_num_threads");
+  if (fn == nullptr) return false;
+  reinterpret_cast<SetThreads>(fn)(threads);
+  return true;
 }
 
 double median(std::vector<double> v) {
@@ -148,6 +159,7 @@ int main(int argc, char** argv) {
     }
   }
   torch::set_num_threads(threads);
+  const bool openblas_capped = cap_openblas_threads(threads);
   Eigen::setNbThreads(threads);
 
   DatasetSplit data;
@@ -155,9 +167,10 @@ int main(int argc, char** argv) {
   const std::int64_t params = 784 * 256 + 256 + 256 * 256 + 256 + 256 * 10 + 10;
 
   const double peak = std::max(eigen_gemm_gflops(2048), torch_gemm_gflops(2048));
-  std::printf("MLP 784-256-256-10 (%lld parameters), SGD momentum 0.9, float32, %d thread%s, "
+  std::printf("MLP 784-256-256-10 (%lld parameters), SGD momentum 0.9, float32, %d thread%s%s, "
               "%.1f s per measurement\n",
-              static_cast<long long>(params), threads, threads == 1 ? "" : "s", seconds);
+              static_cast<long long>(params), threads, threads == 1 ? "" : "s",
+              openblas_capped ? " (OpenBLAS too)" : "", seconds);
   std::printf("float GEMM peak on this machine (best of Eigen and libtorch, 2048³): %.1f GFLOP/s\n\n", peak);
   std::printf("%7s %14s %18s %7s %12s %10s\n", "batch", "ours (smp/s)", "libtorch (smp/s)", "ratio",
               "our GFLOP/s", "% of peak");

@@ -178,6 +178,142 @@ class CpuBackendTest : public QObject {
       QVERIFY(std::abs(g1[i] - g2[i]) <= 1e-6 * scale + 1e-5 * std::abs(g1[i]));
   }
 
+  // Micro-batches of up to 8 rows take the streaming kernels (small_products.h), bigger ones
+  // Eigen's GEMM. Both must give the same loss, gradient and |g|², for widths that are not
+  // multiples of the SIMD width, whether a micro-batch writes the gradient or adds to it.
+  void small_batch_kernels_agree_with_the_gemm_path_data() {
+    QTest::addColumn<bool>("classification");
+    QTest::newRow("classification, relu") << true;
+    QTest::newRow("regression, tanh") << false;
+  }
+  void small_batch_kernels_agree_with_the_gemm_path() {
+    QFETCH(bool, classification);
+    const Dataset d = classification ? testdata::random_classification(24, 37, 5, 17)
+                                     : testdata::random_regression(24, 37, 3, 18);
+    const MlpSpec spec =
+        testdata::spec_for(d, {40, 19}, classification ? Activation::relu : Activation::tanh);
+    const auto rows = testdata::all_rows(d);
+    auto whole = make_cpu_backend(1, 0);
+    whole->prepare(spec, momentum_sgd(), 24, 6);
+    whole->stage_batch(d, rows);
+    whole->zero_grad();
+    const double loss = whole->forward_backward(1.0f);
+    const auto g1 = whole->gradients();
+    const double eval_loss = whole->evaluate_staged().loss_sum;
+    double scale = 0;
+    for (float g : g1) scale = std::max(scale, std::abs(static_cast<double>(g)));
+    QVERIFY(scale > 0);
+
+    for (std::int64_t chunk : {1, 3, 6, 8}) {
+      auto small = make_cpu_backend(1, 0);
+      small->prepare(spec, momentum_sgd(), chunk, 6);
+      small->zero_grad();
+      double losses = 0, eval_losses = 0;
+      for (std::int64_t start = 0; start < 24; start += chunk) {
+        small->stage_batch(d, std::span(rows).subspan(static_cast<std::size_t>(start),
+                                                      static_cast<std::size_t>(chunk)));
+        eval_losses += small->evaluate_staged().loss_sum;
+        const float part = static_cast<float>(chunk) / 24.0f;
+        losses += part * small->forward_backward(part);
+      }
+      QVERIFY2(std::abs(losses - loss) < 1e-5, qPrintable(QString::number(chunk)));
+      QVERIFY(std::abs(eval_losses - eval_loss) < 1e-4);
+      const auto g2 = small->gradients();
+      double norm2 = 0;
+      for (std::size_t i = 0; i < g1.size(); ++i) {
+        QVERIFY2(std::abs(g1[i] - g2[i]) <= 1e-5 * scale,
+                 qPrintable(QString("chunk %1, gradient %2: %3 vs %4")
+                                .arg(chunk)
+                                .arg(i)
+                                .arg(g1[i])
+                                .arg(g2[i])));
+        norm2 += static_cast<double>(g2[i]) * g2[i];
+      }
+      QVERIFY(std::abs(small->grad_norm2() - norm2) <= 1e-6 * norm2);
+    }
+  }
+
+  // zero_grad() only marks the gradient zero; what it held must never leak into what follows.
+  void zero_grad_discards_the_previous_gradient() {
+    const Dataset d = testdata::random_classification(4, 6, 3, 19);
+    auto backend = make_cpu_backend(1, 0);
+    backend->prepare(testdata::spec_for(d, {5}), momentum_sgd(0.1), 4, 2);
+    backend->stage_batch(d, testdata::all_rows(d));
+    backend->zero_grad();
+    backend->forward_backward(1.0f);
+    const auto g = backend->gradients();
+    const double n = backend->grad_norm2();
+    backend->zero_grad();
+    backend->forward_backward(1.0f);
+    QCOMPARE(backend->gradients(), g);  // written, not added to the stale values
+    QCOMPARE(backend->grad_norm2(), n);
+
+    // An update with no backward since zero_grad sees a zero gradient: buf = 0.9·buf only.
+    const auto p0 = backend->parameters();
+    backend->apply_update(0.1);  // buf = g, p1 = p0 − 0.1·g
+    const auto p1 = backend->parameters();
+    backend->zero_grad();
+    for (float v : backend->gradients()) QCOMPARE(v, 0.0f);
+    QCOMPARE(backend->grad_norm2(), 0.0);
+    backend->apply_update(0.1);  // buf = 0.9·g, p2 = p1 − 0.09·g
+    const auto p2 = backend->parameters();
+    for (std::size_t i = 0; i < p0.size(); ++i) {
+      const double step = static_cast<double>(p0[i]) - p1[i];
+      QVERIFY(std::abs((static_cast<double>(p1[i]) - p2[i]) - 0.9 * step) <= 1e-6);
+    }
+    for (float v : backend->gradients()) QCOMPARE(v, 0.0f);
+  }
+
+  // apply_update() leaves its step to the next forward pass, which applies it block by block as
+  // it reads the weights. The result must be bit for bit the step applied at once, whatever
+  // reads the parameters in between, for every optimizer and both product paths.
+  void deferred_update_equals_the_immediate_one_data() {
+    QTest::addColumn<int>("kind");
+    QTest::addColumn<bool>("nesterov");
+    QTest::addColumn<std::int64_t>("batch");
+    const int sgd = static_cast<int>(OptimizerKind::sgd);
+    const int adam = static_cast<int>(OptimizerKind::adam);
+    QTest::newRow("momentum, batch 4") << sgd << false << std::int64_t{4};
+    QTest::newRow("nesterov, batch 1") << sgd << true << std::int64_t{1};
+    QTest::newRow("adam, batch 8") << adam << false << std::int64_t{8};
+    QTest::newRow("momentum, batch 20") << sgd << false << std::int64_t{20};
+  }
+  void deferred_update_equals_the_immediate_one() {
+    QFETCH(int, kind);
+    QFETCH(bool, nesterov);
+    QFETCH(std::int64_t, batch);
+    const Dataset d = testdata::random_classification(40, 70, 4, 23);
+    const MlpSpec spec = testdata::spec_for(d, {50, 30});
+    OptimizerConfig opt = momentum_sgd(0.05);
+    opt.kind = static_cast<OptimizerKind>(kind);
+    opt.nesterov = nesterov;
+    opt.weight_decay = 0.01;
+    std::vector<std::vector<float>> finals;
+    std::vector<std::vector<double>> losses;
+    for (bool flush_each_step : {false, true}) {
+      auto backend = make_cpu_backend(1, 0);
+      backend->prepare(spec, opt, batch, 8);
+      std::vector<std::int64_t> rows(static_cast<std::size_t>(batch));
+      losses.emplace_back();
+      for (int step = 0; step < 6; ++step) {
+        for (std::int64_t j = 0; j < batch; ++j)
+          rows[static_cast<std::size_t>(j)] = (step * batch + j) % d.rows;
+        backend->stage_batch(d, rows);
+        backend->zero_grad();
+        losses.back().push_back(backend->forward_backward(1.0f));
+        backend->apply_update(0.05 * (step + 1));  // a changing lr, as a warmup gives
+        // set_parameters() applies the pending step first; handing back the parameters as
+        // parameters() reports them must then change nothing.
+        if (flush_each_step) backend->set_parameters(backend->parameters());
+      }
+      losses.back().push_back(backend->evaluate_staged().loss_sum);
+      finals.push_back(backend->parameters());
+    }
+    QCOMPARE(losses[0], losses[1]);
+    QCOMPARE(finals[0], finals[1]);
+    QVERIFY(losses[0].front() != losses[0][5]);  // the steps did move the parameters
+  }
+
   void evaluate_agrees_with_training_loss_and_counts_hits() {
     const Dataset d = testdata::random_classification(50, 6, 5, 13);
     auto backend = make_cpu_backend(1, 0);

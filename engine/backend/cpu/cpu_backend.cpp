@@ -3,9 +3,18 @@
 // arrays sharing the layout table's offsets; activations and the staged batch are sized for
 // max_rows. All are HostBuffers, registered with the accountant in prepare(); the step calls
 // only carve Eigen maps out of them.
+// At small batches a step is bound by passes over the P-float buffers, so the step avoids the
+// ones it can: zero_grad() only marks the gradient as zero and the next backward writes it
+// instead of adding to it; the small-batch backward measures |g|² as it writes, so grad_norm2()
+// need not read the gradient again; and apply_update() only records the step, which the next
+// forward pass applies block by block just before it reads those weights, so the memory-bound
+// update and the FMA-bound products share one pass. Whatever reads the parameters otherwise
+// (parameters(), set_parameters(), the next apply_update()) sees or applies the step first.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -24,6 +33,8 @@
 
 namespace batchlab {
 namespace {
+
+constexpr double kUnknown = std::numeric_limits<double>::quiet_NaN();
 
 int resolve_threads(int requested) {
 #ifdef _OPENMP
@@ -50,37 +61,50 @@ class CpuBackend final : public Backend {
   void stage_batch(const Dataset& data, std::span<const std::int64_t> rows) override;
 
   void zero_grad() override {
-    std::memset(static_cast<void*>(buf_.grads.data()), 0,
-                static_cast<std::size_t>(buf_.grads.bytes()));
+    grads_are_zero_ = true;
+    grad_norm2_ = 0.0;
   }
 
   double forward_backward(float grad_scale) override {
     require_staged("forward_backward");
-    mlp_.forward(staged_rows_);
-    return mlp_.backward(staged_rows_, grad_scale);
+    forward();
+    const BackwardResult r =
+        mlp_.backward(staged_rows_, grad_scale, grads_are_zero_ ? Accumulate::no : Accumulate::yes);
+    grads_are_zero_ = false;
+    grad_norm2_ = r.grad_norm2;
+    return r.loss;
   }
 
   double grad_norm2() override;
 
   void apply_update(double lr) override {
     if (buf_.params.size() == 0) throw std::logic_error("apply_update before prepare");
+    flush_update();
+    if (grads_are_zero_) clear_grads();  // an update with no backward since zero_grad: rare
     ++adam_t_;
-    cpu_apply_update(opt_, lr, adam_t_, buf_.params.data(), buf_.grads.data(),
-                     buf_.opt_state.data(), buf_.params.size());
+    pending_ = update_at(lr, buf_.params.data(), buf_.opt_state.data());
+    pending_lr_ = lr;
   }
 
   EvalTotals evaluate_staged() override {
     require_staged("evaluate_staged");
-    mlp_.forward(staged_rows_);
+    forward();
     return mlp_.totals(staged_rows_);
   }
 
   const MemoryAccountant& memory() const override { return memory_; }
 
   std::vector<float> parameters() const override {
-    return {buf_.params.data(), buf_.params.data() + buf_.params.size()};
+    std::vector<float> p(buf_.params.data(), buf_.params.data() + buf_.params.size());
+    if (pending_) {  // the deferred step, applied to copies: same formulas, same bits
+      std::vector<float> state(buf_.opt_state.data(),
+                               buf_.opt_state.data() + buf_.opt_state.size());
+      update_at(pending_lr_, p.data(), state.data()).apply_all();
+    }
+    return p;
   }
   std::vector<float> gradients() const override {
+    if (grads_are_zero_) return std::vector<float>(static_cast<std::size_t>(buf_.grads.size()));
     return {buf_.grads.data(), buf_.grads.data() + buf_.grads.size()};
   }
   std::vector<float> outputs() const override {
@@ -92,6 +116,7 @@ class CpuBackend final : public Backend {
     if (static_cast<std::int64_t>(values.size()) != buf_.params.size())
       throw Error("set_parameters: got " + std::to_string(values.size()) +
                   " values for a model with " + std::to_string(buf_.params.size()) + " parameters");
+    flush_update();  // the optimizer state takes the step; the parameters are then replaced
     std::copy(values.begin(), values.end(), buf_.params.data());
   }
 
@@ -109,6 +134,24 @@ class CpuBackend final : public Backend {
   }
   void initialise(std::uint64_t seed);
   void bind_views();
+  // The step at `lr` over these parameters and state with the backend's gradient.
+  CpuUpdate update_at(double lr, float* params, float* state) const {
+    return CpuUpdate(opt_, lr, adam_t_, params, buf_.grads.data(), state, buf_.params.size());
+  }
+  void flush_update() {
+    if (pending_) pending_->apply_all();
+    pending_.reset();
+  }
+  // Runs the forward pass, applying a deferred step on the way.
+  void forward() {
+    mlp_.forward(staged_rows_, pending_ ? &*pending_ : nullptr);
+    pending_.reset();
+  }
+  void clear_grads() {
+    std::memset(static_cast<void*>(buf_.grads.data()), 0,
+                static_cast<std::size_t>(buf_.grads.bytes()));
+    grads_are_zero_ = false;
+  }
 
   MemoryAccountant memory_;  // declared first: the buffers release into it when destroyed
   int threads_ = 1;
@@ -119,6 +162,13 @@ class CpuBackend final : public Backend {
   CpuMlp mlp_;
   std::int64_t staged_rows_ = 0;
   std::int64_t adam_t_ = 0;
+  // zero_grad() was called and nothing has written the gradient since: its bytes are stale and
+  // it reads as zero.
+  bool grads_are_zero_ = false;
+  double grad_norm2_ = kUnknown;  // |g|² when known without reading the buffer, else NaN
+  // apply_update() was called and its step is not yet in the parameters and optimizer state.
+  std::optional<CpuUpdate> pending_;
+  double pending_lr_ = 0.0;
 };
 
 void CpuBackend::prepare(const MlpSpec& spec, const OptimizerConfig& opt, std::int64_t max_rows,
@@ -129,6 +179,9 @@ void CpuBackend::prepare(const MlpSpec& spec, const OptimizerConfig& opt, std::i
   max_rows_ = 0;  // unprepared until every buffer exists
   staged_rows_ = 0;
   adam_t_ = 0;
+  grads_are_zero_ = false;
+  grad_norm2_ = kUnknown;
+  pending_.reset();
 
   const std::int64_t p = mlp_parameter_count(spec);
   std::int64_t activation_values = spec.outputs;
@@ -179,6 +232,8 @@ void CpuBackend::bind_views() {
     layer.bias = buf_.params.data() + bias.offset;
     layer.weight_grad = buf_.grads.data() + w.offset;
     layer.bias_grad = buf_.grads.data() + bias.offset;
+    layer.weight_offset = w.offset;
+    layer.bias_offset = bias.offset;
     layer.z = act;
     act += layer.fan_out * max_rows_;
     if (l + 1 < n_layers) {
@@ -222,6 +277,8 @@ void CpuBackend::stage_batch(const Dataset& data, std::span<const std::int64_t> 
 }
 
 double CpuBackend::grad_norm2() {
+  if (grads_are_zero_) return 0.0;
+  if (!std::isnan(grad_norm2_)) return grad_norm2_;
   // Float sums over short chunks (vectorised), double across chunks: accurate to ~1e-7
   // relative for millions of parameters, and the same order every time.
   constexpr std::int64_t kChunk = 1024;
@@ -232,6 +289,7 @@ double CpuBackend::grad_norm2() {
     const std::int64_t len = std::min(kChunk, p - start);
     total += static_cast<double>(Eigen::Map<const Eigen::VectorXf>(g + start, len).squaredNorm());
   }
+  grad_norm2_ = total;
   return total;
 }
 

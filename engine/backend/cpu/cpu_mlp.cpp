@@ -1,8 +1,11 @@
 #include "engine/backend/cpu/cpu_mlp.h"
 
-#include "engine/backend/cpu/eigen_core.h"
+#include <algorithm>
+#include <limits>
 
+#include "engine/backend/cpu/eigen_core.h"
 #include "engine/backend/cpu/parallel_product.h"
+#include "engine/backend/cpu/small_products.h"
 #include "engine/backend/elementwise.h"
 
 namespace batchlab {
@@ -34,6 +37,10 @@ void eigen_single_threaded() {
   Eigen::setNbThreads(1);
 }
 
+// Weight rows per block when a deferred update rides along with the forward pass: the update
+// leaves the block's rows in L1/L2 for the products (24 rows of 784 floats: 75 KB per buffer).
+constexpr std::int64_t kFusedRows = 24;
+
 template <typename F>
 void activate(const float* __restrict z, float* __restrict a, std::int64_t n) {
   for (std::int64_t i = 0; i < n; ++i) a[i] = F::f(z[i]);
@@ -47,17 +54,33 @@ void times_derivative(const float* __restrict z, float* __restrict delta, std::i
 
 }  // namespace
 
-void CpuMlp::forward(std::int64_t rows) const {
+void CpuMlp::forward(std::int64_t rows, const CpuUpdate* pending) const {
   eigen_single_threaded();
   const float* input = x;
   for (std::size_t l = 0; l < layers.size(); ++l) {
     const CpuLayer& layer = layers[l];
-    ConstMat weight_t(layer.weight, layer.fan_in, layer.fan_out);
-    ConstMat in(input, layer.fan_in, rows);
-    Mat z(layer.z, layer.fan_out, rows);
-    // Broadcasting the bias first lets the GEMM accumulate onto it: one pass over z, not two.
-    z.colwise() = ConstVec(layer.bias, layer.fan_out);
-    product_into(z, weight_t.transpose(), in, Accumulate::yes, threads);
+    const std::int64_t fan_in = layer.fan_in;
+    if (pending != nullptr) pending->apply(layer.bias_offset, layer.bias_offset + layer.fan_out);
+    if (rows <= kSmallRows) {
+      // Memory-bound update and FMA-bound products in one pass over the weights.
+      const std::int64_t block = pending != nullptr ? kFusedRows : layer.fan_out;
+      for (std::int64_t o = 0; o < layer.fan_out; o += block) {
+        const std::int64_t n = std::min(block, layer.fan_out - o);
+        const std::int64_t first = layer.weight_offset + o * fan_in;
+        if (pending != nullptr) pending->apply(first, first + n * fan_in);
+        small_forward(layer.weight + o * fan_in, layer.bias + o, input, layer.z + o, n, fan_in,
+                      rows, layer.fan_out);
+      }
+    } else {
+      if (pending != nullptr)
+        pending->apply(layer.weight_offset, layer.weight_offset + layer.fan_out * fan_in);
+      ConstMat weight_t(layer.weight, layer.fan_in, layer.fan_out);
+      ConstMat in(input, layer.fan_in, rows);
+      Mat z(layer.z, layer.fan_out, rows);
+      // Broadcasting the bias first lets the GEMM accumulate onto it: one pass over z, not two.
+      z.colwise() = ConstVec(layer.bias, layer.fan_out);
+      product_into(z, weight_t.transpose(), in, Accumulate::yes, threads);
+    }
     if (l + 1 < layers.size()) {
       with_activation(activation, [&](auto f) {
         activate<decltype(f)>(layer.z, layer.a, layer.fan_out * rows);
@@ -67,7 +90,7 @@ void CpuMlp::forward(std::int64_t rows) const {
   }
 }
 
-double CpuMlp::backward(std::int64_t rows, float grad_scale) const {
+BackwardResult CpuMlp::backward(std::int64_t rows, float grad_scale, Accumulate grads) const {
   const CpuLayer& out = layers.back();
   const std::int64_t n_out = out.fan_out;
   const auto b = static_cast<float>(rows);
@@ -89,31 +112,41 @@ double CpuMlp::backward(std::int64_t rows, float grad_scale) const {
   }
 
   eigen_single_threaded();
+  const bool small = rows <= kSmallRows;
+  double norm2 = small ? 0.0 : std::numeric_limits<double>::quiet_NaN();
   for (std::size_t l = layers.size(); l-- > 0;) {
     const CpuLayer& layer = layers[l];
     ConstMat delta(layer.a, layer.fan_out, rows);
     const float* input = l > 0 ? layers[l - 1].a : x;
-    // dWᵀ += input · deltaᵀ and db += Σ_rows delta, accumulated straight into the buffers.
-    Mat weight_grad_t(layer.weight_grad, layer.fan_in, layer.fan_out);
-    if (rows == 1) {  // an outer product: skip the GEMM's blocking and packing
-      weight_grad_t.noalias() +=
-          ConstVec(input, layer.fan_in) * ConstVec(layer.a, layer.fan_out).transpose();
+    // dWᵀ (+)= input · deltaᵀ and db (+)= Σ_rows delta, straight into the buffers.
+    if (small) {
+      norm2 += small_weight_grad(input, layer.a, layer.weight_grad, layer.bias_grad, layer.fan_out,
+                                 layer.fan_in, rows, grads == Accumulate::yes);
     } else {
-      product_into(weight_grad_t, ConstMat(input, layer.fan_in, rows), delta.transpose(),
-                   Accumulate::yes, threads);
+      Mat weight_grad_t(layer.weight_grad, layer.fan_in, layer.fan_out);
+      product_into(weight_grad_t, ConstMat(input, layer.fan_in, rows), delta.transpose(), grads,
+                   threads);
+      Vec bias_grad(layer.bias_grad, layer.fan_out);
+      if (grads == Accumulate::yes)
+        bias_grad.noalias() += delta.rowwise().sum();
+      else
+        bias_grad.noalias() = delta.rowwise().sum();
     }
-    Vec(layer.bias_grad, layer.fan_out).noalias() += delta.rowwise().sum();
     if (l == 0) break;  // no gradient for the inputs
     // The previous activation has served its last use above; its storage takes ∂loss/∂a.
     const CpuLayer& prev = layers[l - 1];
-    Mat prev_delta(prev.a, prev.fan_out, rows);
-    product_into(prev_delta, ConstMat(layer.weight, layer.fan_in, layer.fan_out), delta,
-                 Accumulate::no, threads);
+    if (small) {
+      small_input_grad(layer.weight, layer.a, prev.a, layer.fan_out, layer.fan_in, rows);
+    } else {
+      Mat prev_delta(prev.a, prev.fan_out, rows);
+      product_into(prev_delta, ConstMat(layer.weight, layer.fan_in, layer.fan_out), delta,
+                   Accumulate::no, threads);
+    }
     with_activation(activation, [&](auto f) {
       times_derivative<decltype(f)>(prev.z, prev.a, prev.fan_out * rows);
     });
   }
-  return loss_sum / static_cast<double>(rows);
+  return {loss_sum / static_cast<double>(rows), norm2};
 }
 
 EvalTotals CpuMlp::totals(std::int64_t rows) const {

@@ -1,34 +1,39 @@
 #include "engine/backend/cpu/cpu_optimizer.h"
 
-#include "engine/backend/elementwise.h"
-
 namespace batchlab {
 
-void cpu_apply_update(const OptimizerConfig& opt, double lr, std::int64_t adam_t,
-                      float* __restrict params, const float* __restrict grads,
-                      float* __restrict state, std::int64_t p) {
-  const auto wd = static_cast<float>(opt.weight_decay);
+CpuUpdate::CpuUpdate(const OptimizerConfig& opt, double lr, std::int64_t adam_t, float* params,
+                     const float* grads, float* state, std::int64_t p)
+    : opt_(opt), lr_(static_cast<float>(lr)), params_(params), grads_(grads), m_(state), p_(p) {
   if (opt.kind == OptimizerKind::adam) {
-    const ew::AdamStep s =
-        ew::make_adam_step(lr, adam_t, opt.beta1, opt.beta2, opt.eps, opt.weight_decay);
-    float* __restrict m = state;
-    float* __restrict v = state + p;
-    for (std::int64_t i = 0; i < p; ++i) ew::adam_step(params[i], m[i], v[i], grads[i], s);
+    adam_ = ew::make_adam_step(lr, adam_t, opt.beta1, opt.beta2, opt.eps, opt.weight_decay);
+    v_ = state + p;
+  }
+}
+
+void CpuUpdate::apply(std::int64_t begin, std::int64_t end) const {
+  float* __restrict params = params_;
+  const float* __restrict grads = grads_;
+  float* __restrict m = m_;
+  float* __restrict v = v_;
+  const auto wd = static_cast<float>(opt_.weight_decay);
+  if (opt_.kind == OptimizerKind::adam) {
+    for (std::int64_t i = begin; i < end; ++i)
+      ew::adam_step(params[i], m[i], v[i], grads[i], adam_);
     return;
   }
-  const auto rate = static_cast<float>(lr);
-  if (opt.momentum == 0.0) {
-    for (std::int64_t i = 0; i < p; ++i) ew::sgd_step(params[i], grads[i], rate, wd);
+  if (opt_.momentum == 0.0) {
+    for (std::int64_t i = begin; i < end; ++i) ew::sgd_step(params[i], grads[i], lr_, wd);
     return;
   }
-  const auto mu = static_cast<float>(opt.momentum);
+  const auto mu = static_cast<float>(opt_.momentum);
   // Two loops so the branch on nesterov is hoisted and each loop vectorises.
-  if (opt.nesterov) {
-    for (std::int64_t i = 0; i < p; ++i)
-      ew::sgd_momentum_step(params[i], state[i], grads[i], rate, mu, wd, true);
+  if (opt_.nesterov) {
+    for (std::int64_t i = begin; i < end; ++i)
+      ew::sgd_momentum_step(params[i], m[i], grads[i], lr_, mu, wd, true);
   } else {
-    for (std::int64_t i = 0; i < p; ++i)
-      ew::sgd_momentum_step(params[i], state[i], grads[i], rate, mu, wd, false);
+    for (std::int64_t i = begin; i < end; ++i)
+      ew::sgd_momentum_step(params[i], m[i], grads[i], lr_, mu, wd, false);
   }
 }
 
