@@ -151,9 +151,15 @@ QVariant RunsTableModel::data(const QModelIndex& index, int role) const {
 }
 
 QString RunsTableModel::format_cost(double seconds) const {
-  // Three significant digits: a short CPU run costs fractions of a cent.
   const double cost = price_per_hour_ > 0 ? cost_of(seconds, price_per_hour_) : kNaN;
-  return std::isfinite(cost) ? QString::number(cost, 'g', 3) : QStringLiteral("—");
+  return cost_text(cost);
+}
+
+QString RunsTableModel::cost_text(double cost) {
+  // Money reads in cents: a short CPU run costs a fraction of one, which "7.79e-07" hides.
+  if (!std::isfinite(cost)) return QStringLiteral("—");
+  if (cost > 0 && cost < 0.01) return QStringLiteral("< 0.01");
+  return QString::number(cost, 'f', 2);
 }
 
 void RunsTableModel::setPricePerHour(double price) {

@@ -78,6 +78,8 @@ class RunsTableModel final : public QAbstractTableModel {
   // The price per device-hour the cost columns use; 0 leaves them empty.
   void setPricePerHour(double price);
   double pricePerHour() const { return price_per_hour_; }
+  // A cost as shown: two decimals, "< 0.01" for a fraction of a cent, "—" when unknown.
+  static QString cost_text(double cost);
 
  signals:
   void visibilityToggled(std::int64_t id, bool visible);

@@ -162,9 +162,12 @@ void TestBatchScience::runsTablePricesRuns() {
   const auto cell = [&](int col) {
     return table.data(table.index(0, col), Qt::DisplayRole).toString();
   };
-  QCOMPARE(cell(RunsTableModel::ColCost), QString::number(row->time_s / 1000.0, 'g', 3));
+  QCOMPARE(cell(RunsTableModel::ColCost), RunsTableModel::cost_text(row->time_s / 1000.0));
   QCOMPARE(cell(RunsTableModel::ColCostToTarget),
-           QString::number(cost_of(*row->time_to_target_s, 3.6), 'g', 3));
+           RunsTableModel::cost_text(cost_of(*row->time_to_target_s, 3.6)));
+  QCOMPARE(RunsTableModel::cost_text(0.371), QString("0.37"));
+  QCOMPARE(RunsTableModel::cost_text(7.79e-7), QString("< 0.01"));
+  QCOMPARE(RunsTableModel::cost_text(kNaN), QString("—"));
   QCOMPARE(table.headerData(RunsTableModel::ColCost, Qt::Horizontal, Qt::DisplayRole).toString(),
            QString("cost"));
   // No price: no cost.
