@@ -17,6 +17,7 @@
 #include <QVBoxLayout>
 
 #include "app/app_settings.h"
+#include "app/report/report_exporter.h"
 #include "app/run_controller.h"
 #include "app/run_progress.h"
 #include "app/run_session.h"
@@ -155,6 +156,11 @@ void MainWindow::createActions() {
   settings_action_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Comma));
   for (QAction* a : {run_, pause_, stop_, open_store_, settings_action_})
     a->setShortcutContext(Qt::WindowShortcut);
+  auto* reports = new ReportExporter(*session_, this);
+  bar->addAction(reports->action());
+  connect(reports, &ReportExporter::exported, this, [this](const QString& path) {
+    statusBar()->showMessage(tr("Wrote %1").arg(path), 8000);
+  });
 
   connect(run_, &QAction::triggered, this, &MainWindow::runExperiment);
   connect(pause_, &QAction::triggered, controller_, &RunController::togglePause);
