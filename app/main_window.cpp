@@ -22,6 +22,7 @@
 #include "app/run_progress.h"
 #include "app/run_session.h"
 #include "app/settings_dialog.h"
+#include "app/sweep_summary_dock.h"
 #include "engine/experiment/config_io.h"
 #include "engine/experiment/run_store.h"
 #include "widgets/experiment_form.h"
@@ -48,6 +49,7 @@ MainWindow::MainWindow(AppSettings& settings, const std::filesystem::path& store
   controller_ = new RunController(&session_->bridge(), this);
   setCentralWidget(createPlots());
   createDocks();
+  new SweepSummaryDock(*session_, this);  // tabbed behind the runs table
   createActions();
   progress_ = new RunProgress(this);
   statusBar()->addPermanentWidget(progress_);

@@ -1,4 +1,4 @@
-// defines: SweepPlotKind, sweep_plot_kinds, has_sweep_plots, make_sweep_plot, make_loss_plot
+// defines: sweep_plot_kinds, has_sweep_plots, make_sweep_plot, make_loss_plot
 // The report's plots as QCustomPlot objects that are never shown: the PDF writer draws them as
 // vectors into its painter, the HTML writer renders them to PNG.
 #pragma once
@@ -6,13 +6,14 @@
 #include <memory>
 #include <vector>
 
+#include "widgets/sweep_plots.h"
+
 class QCustomPlot;
 
 namespace batchlab {
 
 struct ReportData;
 
-enum class SweepPlotKind { throughput, peak_memory, steps_to_target, val_metric };
 const std::vector<SweepPlotKind>& sweep_plot_kinds();
 
 // True when the runs span at least two batch sizes: a metric-vs-batch plot says something.
