@@ -160,6 +160,7 @@ void MainWindow::createActions() {
     a->setShortcutContext(Qt::WindowShortcut);
   auto* reports = new ReportExporter(*session_, this);
   bar->addAction(reports->action());
+  bar->addAction(reports->compareAction());
   connect(reports, &ReportExporter::exported, this, [this](const QString& path) {
     statusBar()->showMessage(tr("Wrote %1").arg(path), 8000);
   });

@@ -7,6 +7,7 @@
 #include <QMessageBox>
 #include <QWidget>
 
+#include "app/compare_dialog.h"
 #include "app/report/report_data.h"
 #include "app/report/report_writer.h"
 #include "app/run_session.h"
@@ -19,7 +20,12 @@ ReportExporter::ReportExporter(RunSession& session, QWidget* window)
     : QObject(window),
       session_(session),
       window_(window),
-      action_(new QAction(tr("Export report…"), this)) {
+      action_(new QAction(tr("Export report…"), this)),
+      compare_(new QAction(tr("Compare…"), this)) {
+  compare_->setToolTip(
+      tr("The ticked runs side by side: metrics, best marked, and the settings "
+         "that differ"));
+  connect(compare_, &QAction::triggered, this, &ReportExporter::compare);
   action_->setToolTip(tr("Write a PDF or HTML report on the ticked runs"));
   connect(action_, &QAction::triggered, this, &ReportExporter::exportWithDialog);
 }
@@ -69,6 +75,27 @@ void ReportExporter::exportWithDialog() {
     return;
   }
   emit exported(path);
+}
+
+}  // namespace batchlab
+
+namespace batchlab {
+
+void ReportExporter::compare() {
+  const std::vector<std::int64_t> ids = chosenRuns();
+  if (ids.empty()) {
+    QMessageBox::information(window_, tr("Compare"),
+                             tr("Tick the finished runs to compare in the runs table first."));
+    return;
+  }
+  try {
+    const RunStore store(session_.storePath());
+    auto* dialog = new CompareDialog(load_report_data(store, ids), window_);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->show();
+  } catch (const std::exception& e) {
+    QMessageBox::warning(window_, tr("Compare"), QString::fromUtf8(e.what()));
+  }
 }
 
 }  // namespace batchlab

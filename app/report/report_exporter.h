@@ -1,4 +1,4 @@
-// defines: ReportExporter (the window's "Export report…" action)
+// defines: ReportExporter (the window's "Export report…" and "Compare…" actions)
 // Reports on the runs ticked in the runs table (finished ones; a running run has no summary yet)
 // to a PDF or HTML file chosen in a save dialog. Rendering takes well under a second for a sweep,
 // so it happens on the GUI thread.
@@ -23,6 +23,8 @@ class ReportExporter final : public QObject {
   ReportExporter(RunSession& session, QWidget* window);
 
   QAction* action() const { return action_; }
+  // "Compare…": the ticked runs side by side (CompareDialog).
+  QAction* compareAction() const { return compare_; }
   // The runs a report would cover: the ticked rows that have finished, oldest first.
   std::vector<std::int64_t> chosenRuns() const;
   // Writes the report without asking; true on success, else `error` says why.
@@ -33,10 +35,12 @@ class ReportExporter final : public QObject {
 
  private:
   void exportWithDialog();
+  void compare();
 
   RunSession& session_;
   QWidget* window_;
   QAction* action_;
+  QAction* compare_;
 };
 
 }  // namespace batchlab

@@ -2,6 +2,9 @@
 
 #include <cmath>
 #include <cstring>
+#include <functional>
+#include <limits>
+#include <vector>
 
 #include "app/report/report_data.h"
 #include "widgets/format.h"
@@ -69,6 +72,41 @@ QString report_summary_html(const ReportData& d) {
     html += std::strcmp(h, "Status") == 0 ? QStringLiteral("<th width=\"15%\">Status</th>")
                                           : cell(QString::fromUtf8(h), true);
   html += QStringLiteral("</tr>");
+  // The best value in each metric column, marked: max samples/s and accuracy, min of the rest.
+  const auto value = [](const std::optional<std::int64_t>& v) {
+    return v ? static_cast<double>(*v) : std::numeric_limits<double>::quiet_NaN();
+  };
+  std::vector<std::function<double(const ReportRun&)>> metrics{
+      [](const ReportRun& r) { return r.summary.samples_per_s_median; },
+      [](const ReportRun& r) {
+        return r.summary.peak_memory_bytes > 0 ? static_cast<double>(r.summary.peak_memory_bytes)
+                                               : std::numeric_limits<double>::quiet_NaN();
+      },
+      [accuracy](const ReportRun& r) {
+        return accuracy ? r.summary.best_val_accuracy : r.summary.best_val_loss;
+      },
+      [value](const ReportRun& r) { return value(r.summary.steps_to_target); },
+      [](const ReportRun& r) {
+        return r.summary.time_to_target_s ? *r.summary.time_to_target_s
+                                          : std::numeric_limits<double>::quiet_NaN();
+      }};
+  const bool higher_better[] = {true, false, accuracy, false, false};
+  std::vector<double> best(metrics.size(), std::numeric_limits<double>::quiet_NaN());
+  for (std::size_t m = 0; m < metrics.size(); ++m)
+    for (const ReportRun& r : d.runs) {
+      const double v = metrics[m](r);
+      if (std::isfinite(v) &&
+          (!std::isfinite(best[m]) || (higher_better[m] ? v > best[m] : v < best[m])))
+        best[m] = v;
+    }
+  // Only worth marking when there is something to compare.
+  const bool mark = d.runs.size() > 1;
+  const auto metric_cell = [&](std::size_t m, const ReportRun& r, const QString& text) {
+    const double v = metrics[m](r);
+    return mark && std::isfinite(v) && v == best[m]
+               ? QStringLiteral("<td><b>%1 ★</b></td>").arg(esc(text))
+               : cell(text);
+  };
   for (const ReportRun& r : d.runs) {
     const RunSummary& s = r.summary;
     html += QStringLiteral("<tr>");
@@ -81,15 +119,18 @@ QString report_summary_html(const ReportData& d) {
     html += cell(format_number(r.lr, 3));
     html += cell(QString::number(s.steps));
     html += cell(report_duration(s.time_s));
-    html += cell(compact(s.samples_per_s_median));
-    html += cell(s.peak_memory_bytes > 0 ? format_bytes(s.peak_memory_bytes) : QStringLiteral("—"));
-    html += cell(format_number(accuracy ? s.best_val_accuracy : s.best_val_loss, 4));
-    html += cell(optional_steps(s.steps_to_target));
-    html += cell(s.time_to_target_s ? report_duration(*s.time_to_target_s) : QStringLiteral("—"));
+    html += metric_cell(0, r, compact(s.samples_per_s_median));
+    html += metric_cell(
+        1, r, s.peak_memory_bytes > 0 ? format_bytes(s.peak_memory_bytes) : QStringLiteral("—"));
+    html += metric_cell(2, r, format_number(accuracy ? s.best_val_accuracy : s.best_val_loss, 4));
+    html += metric_cell(3, r, optional_steps(s.steps_to_target));
+    html += metric_cell(
+        4, r, s.time_to_target_s ? report_duration(*s.time_to_target_s) : QStringLiteral("—"));
     html += QStringLiteral("</tr>");
   }
   html += QStringLiteral("</table>");
   if (!d.target.isEmpty()) html += QStringLiteral("<p>Stop target: %1.</p>").arg(esc(d.target));
+  if (d.runs.size() > 1) html += QStringLiteral("<p>★ the best value in its column.</p>");
   return html;
 }
 

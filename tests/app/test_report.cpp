@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/compare_dialog.h"
 #include "app/report/report_command.h"
 #include "app/report/report_data.h"
 #include "app/report/report_exporter.h"
@@ -246,6 +247,36 @@ class TestReport : public QObject {
     QVERIFY(html.contains(QStringLiteral("<th>run 5</th>")));
     QVERIFY(!html.contains(QStringLiteral("<th>run 1</th>")));  // not ticked
     QTRY_COMPARE(session.pendingLoads(), 0);
+  }
+
+  // Comparison: the best value of each metric column marked, only differing settings tabled.
+  void compareMarksBestAndDifferences() {
+    const RunStore store(db_);
+    // Runs 1 (B=16), 5 (B=64), 9 (B=256): 64 is fastest to target, 256 has the best throughput,
+    // 16 the least memory and the most steps.
+    const ReportData d = load_report_data(store, {1, 5, 9});
+    CompareDialog dialog(d);
+    const QString text = dialog.text();
+    const auto marked = [&](const QString& value) {
+      return text.contains(value + QStringLiteral(" ★"));
+    };
+    QVERIFY2(marked(QStringLiteral("3626")), qPrintable(text));  // 3700 × 0.98 samples/s at 256
+    QVERIFY(marked(QStringLiteral("625 KiB")));                  // 16 × 40000 bytes
+    QVERIFY(marked(QStringLiteral("1250")));                     // steps to target at 256
+    QVERIFY(marked(QStringLiteral("37.6 s")));                   // time to target at 64
+    QVERIFY(!marked(QStringLiteral("9000")));                    // steps at 16: the worst
+    QVERIFY(!marked(QStringLiteral("1.4 min")));
+    // Throughput, memory, steps and time: one each; accuracy 0.95 ties three ways; the key.
+    QCOMPARE(text.count(QStringLiteral("★")), 4 + 3 + 1);
+    // batch.size differs and is tabled with a mark; optimizer.lr is shared.
+    QVERIFY(text.contains(QStringLiteral("◆ batch.size")));
+    QVERIFY(!text.contains(QStringLiteral("◆ optimizer.lr")));
+    // For looking at it: BATCHLAB_TEST_SHOTS=DIR saves the dialog as a PNG there.
+    if (const QString shots = qEnvironmentVariable("BATCHLAB_TEST_SHOTS"); !shots.isEmpty()) {
+      dialog.show();
+      QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+      QVERIFY(dialog.grab().save(shots + QStringLiteral("/compare_dialog.png")));
+    }
   }
 
  private:
