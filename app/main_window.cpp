@@ -21,6 +21,7 @@
 #include "app/run_controller.h"
 #include "app/run_progress.h"
 #include "app/run_session.h"
+#include "app/runs_menu.h"
 #include "app/settings_dialog.h"
 #include "app/sweep_summary_dock.h"
 #include "engine/experiment/config_io.h"
@@ -50,6 +51,7 @@ MainWindow::MainWindow(AppSettings& settings, const std::filesystem::path& store
   setCentralWidget(createPlots());
   createDocks();
   new SweepSummaryDock(*session_, this);  // tabbed behind the runs table
+  new RunsMenu(*session_, runs_view_);    // rename, tag, delete
   createActions();
   progress_ = new RunProgress(this);
   statusBar()->addPermanentWidget(progress_);
