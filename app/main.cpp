@@ -10,6 +10,7 @@
 #include "app/app_settings.h"
 #include "app/launch_options.h"
 #include "app/main_window.h"
+#include "app/report/report_command.h"
 
 namespace {
 
@@ -29,6 +30,7 @@ void describe(QCoreApplication& app) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (batchlab::wants_report(argc, argv)) return batchlab::report_main(argc, argv);
   if (!batchlab::has_display()) {
     if (asks_only_for_text(argc, argv)) {
       // --help and --version need no window.

@@ -18,10 +18,13 @@
 
 #include "app/app_settings.h"
 #include "app/batch_finder_dialog.h"
+#include "app/report/report_exporter.h"
 #include "app/run_controller.h"
 #include "app/run_progress.h"
 #include "app/run_session.h"
+#include "app/runs_menu.h"
 #include "app/settings_dialog.h"
+#include "app/sweep_summary_dock.h"
 #include "engine/experiment/config_io.h"
 #include "engine/experiment/run_store.h"
 #include "engine/train/schedule_plan.h"
@@ -50,6 +53,8 @@ MainWindow::MainWindow(AppSettings& settings, const std::filesystem::path& store
   controller_ = new RunController(&session_->bridge(), this);
   setCentralWidget(createPlots());
   createDocks();
+  new SweepSummaryDock(*session_, this);  // tabbed behind the runs table
+  new RunsMenu(*session_, runs_view_);    // rename, tag, delete
   createActions();
   progress_ = new RunProgress(this);
   statusBar()->addPermanentWidget(progress_);
@@ -177,6 +182,12 @@ void MainWindow::createActions() {
   settings_action_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Comma));
   for (QAction* a : {run_, pause_, stop_, open_store_, settings_action_})
     a->setShortcutContext(Qt::WindowShortcut);
+  auto* reports = new ReportExporter(*session_, this);
+  bar->addAction(reports->action());
+  bar->addAction(reports->compareAction());
+  connect(reports, &ReportExporter::exported, this, [this](const QString& path) {
+    statusBar()->showMessage(tr("Wrote %1").arg(path), 8000);
+  });
 
   connect(run_, &QAction::triggered, this, &MainWindow::runExperiment);
   connect(pause_, &QAction::triggered, controller_, &RunController::togglePause);

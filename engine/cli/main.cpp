@@ -91,6 +91,11 @@ int main(int argc, char** argv) {
   auto* runs_cmd = app.add_subcommand("runs", "List the runs in the store");
   runs_cmd->add_option("--db", runs_db, "run store; default as for `run`");
 
+  // Reports draw their plots with Qt, which batchlab-cli does not link (it builds without Qt).
+  auto* report_cmd = app.add_subcommand(
+      "report", "PDF/HTML reports: made by the workbench executable, `batchlab --report`");
+  report_cmd->allow_extras();
+
   ExportOptions ex;
   auto* export_cmd = app.add_subcommand(
       "export",
@@ -123,6 +128,13 @@ int main(int argc, char** argv) {
     if (*datasets_cmd) return cmd_datasets();
     if (*presets_cmd) return cmd_presets();
     if (*runs_cmd) return cmd_runs(runs_db);
+    if (*report_cmd) {
+      std::fprintf(stderr,
+                   "batchlab-cli: reports are made by the workbench executable (no display "
+                   "needed): batchlab --report --db PATH --runs ID,... | --sweep ID -o "
+                   "OUT.pdf|OUT.html\n");
+      return kExitBadInput;
+    }
     if (*export_cmd) {
       if (runs_opt->count() == 0 && sweep_opt->count() == 0) {
         std::fprintf(stderr, "batchlab-cli: export: give --runs ID,... or --sweep ID\n");

@@ -1,0 +1,227 @@
+#include "app/report/report_data.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include <QDateTime>
+#include <nlohmann/json.hpp>
+
+#include "engine/core/errors.h"
+#include "widgets/format.h"
+
+namespace batchlab {
+
+namespace {
+
+using nlohmann::json;
+
+void flatten(const json& j, const std::string& prefix, std::map<std::string, std::string>& out) {
+  if (j.is_object() && !j.empty()) {
+    for (auto it = j.begin(); it != j.end(); ++it)
+      flatten(it.value(), prefix.empty() ? it.key() : prefix + "." + it.key(), out);
+    return;
+  }
+  out[prefix] = j.is_string() ? j.get<std::string>() : j.dump();
+}
+
+double number_or(const std::map<std::string, std::string>& config, const std::string& key,
+                 double fallback) {
+  const auto it = config.find(key);
+  if (it == config.end()) return fallback;
+  try {
+    return std::stod(it->second);
+  } catch (const std::exception&) {
+    return fallback;
+  }
+}
+
+QString machine_line(const std::string& environment_json) {
+  const json env = json::parse(environment_json, nullptr, false);
+  if (!env.is_object()) return QStringLiteral("not recorded");
+  QStringList parts;
+  const std::string cpu = env.value("cpu_model", std::string());
+  const int cores = env.value("cpu_cores", 0);
+  if (!cpu.empty()) parts << QString::fromStdString(cpu) + QStringLiteral(" (%1 cores)").arg(cores);
+  const std::string host = env.value("host", std::string());
+  if (!host.empty()) parts << QStringLiteral("host ") + QString::fromStdString(host);
+  const std::string os = env.value("os", std::string());
+  if (!os.empty()) parts << QString::fromStdString(os);
+  const std::string version = env.value("batchlab_version", std::string());
+  if (!version.empty()) parts << QStringLiteral("BatchLab ") + QString::fromStdString(version);
+  return parts.isEmpty() ? QStringLiteral("not recorded") : parts.join(QStringLiteral(", "));
+}
+
+void add_findings(ReportData& d) {
+  // Fastest to target: by wall time, the quantity a person waits for.
+  const ReportRun* fastest = nullptr;
+  for (const ReportRun& r : d.runs)
+    if (r.summary.time_to_target_s &&
+        (!fastest || *r.summary.time_to_target_s < *fastest->summary.time_to_target_s))
+      fastest = &r;
+  if (fastest)
+    d.findings << QStringLiteral(
+                      "Fastest to the target (%1): batch size %2, in %3 (%4 steps, run %5).")
+                      .arg(d.target)
+                      .arg(fastest->batch)
+                      .arg(report_duration(*fastest->summary.time_to_target_s))
+                      .arg(*fastest->summary.steps_to_target)
+                      .arg(fastest->record.id);
+  else if (!d.target.isEmpty())
+    d.findings << QStringLiteral("No run reached the target (%1).").arg(d.target);
+  else
+    d.findings << QStringLiteral("The runs had no stop target, so there is no time to target.");
+
+  double largest_fit = 0.0;
+  double smallest_oom = 0.0;
+  for (const ReportRun& r : d.runs) {
+    if (r.record.status == RunStatus::out_of_memory) {
+      if (smallest_oom == 0.0 || r.batch < smallest_oom) smallest_oom = r.batch;
+    } else if (r.record.status != RunStatus::running && r.record.status != RunStatus::failed) {
+      largest_fit = std::max(largest_fit, r.batch);
+    }
+  }
+  if (largest_fit > 0.0)
+    d.findings << (smallest_oom > 0.0
+                       ? QStringLiteral("Largest batch size that fit in memory: %1 (%2 ran out).")
+                             .arg(largest_fit)
+                             .arg(smallest_oom)
+                       : QStringLiteral("Largest batch size that fit in memory: %1 (none ran out).")
+                             .arg(largest_fit));
+  else if (smallest_oom > 0.0)
+    d.findings << QStringLiteral("Every batch size ran out of memory; the smallest was %1.")
+                      .arg(smallest_oom);
+
+  double largest_measured = 0.0;
+  for (const ReportRun& r : d.runs)
+    if (std::isfinite(r.summary.samples_per_s_median))
+      largest_measured = std::max(largest_measured, r.batch);
+  if (d.knee && *d.knee >= largest_measured && d.runs.size() > 1)
+    d.findings << QStringLiteral(
+                      "Throughput still rises up to the largest batch size measured (%1): no "
+                      "knee within this sweep.")
+                      .arg(*d.knee);
+  else if (d.knee)
+    d.findings << QStringLiteral(
+                      "Throughput knee: batch size %1 is within 10% of the best throughput; "
+                      "larger batches buy little speed.")
+                      .arg(*d.knee);
+  if (d.fit)
+    d.findings << QStringLiteral(
+                      "Fitted S = S_min(1 + B_noise/B): S_min = %1 steps, B_noise = %2 "
+                      "(R² = %3). Batches well above B_noise need about S_min steps and waste "
+                      "samples; well below, steps grow as 1/B.")
+                      .arg(format_number(d.fit->s_min, 3))
+                      .arg(format_number(d.fit->b_noise, 3))
+                      .arg(format_number(d.fit->r2, 3));
+  else
+    d.findings << QStringLiteral("No B_noise fit: %1").arg(d.fit_note);
+}
+
+}  // namespace
+
+// "16 ms", "3.2 s", "3 min 05 s": sweeps of small models finish in milliseconds.
+QString report_duration(double seconds) {
+  if (std::isfinite(seconds) && seconds < 1.0)
+    return QString::number(seconds * 1000.0, 'f', seconds < 0.01 ? 1 : 0) + QStringLiteral(" ms");
+  if (std::isfinite(seconds) && seconds < 60.0)
+    return QString::number(seconds, 'f', 1) + QStringLiteral(" s");
+  return format_duration(seconds);
+}
+
+std::map<std::string, std::string> flatten_config(const std::string& config_json) {
+  std::map<std::string, std::string> out;
+  const json j = json::parse(config_json, nullptr, false);
+  if (j.is_object()) flatten(j, "", out);
+  return out;
+}
+
+ReportData load_report_data(const RunStore& store, const std::vector<std::int64_t>& run_ids,
+                            std::int64_t sweep_id) {
+  ReportData d;
+  std::vector<RunRecord> records;
+  if (sweep_id != 0) {
+    const auto sweep = store.sweep(sweep_id);
+    if (!sweep)
+      throw Error("no sweep with id " + std::to_string(sweep_id) + " in " + store.path().string());
+    records = store.runs_in_sweep(sweep_id);
+    d.title = QStringLiteral("Sweep report: %1").arg(QString::fromStdString(sweep->name));
+  }
+  for (const std::int64_t id : run_ids) {
+    auto record = store.run(id);
+    if (!record)
+      throw Error("no run with id " + std::to_string(id) + " in " + store.path().string());
+    records.push_back(std::move(*record));
+  }
+  if (records.empty()) throw Error("nothing to report: the sweep has no runs");
+  if (d.title.isEmpty())
+    d.title = records.size() == 1
+                  ? QStringLiteral("Run report: %1").arg(QString::fromStdString(records[0].name))
+                  : QStringLiteral("Report on %1 runs").arg(records.size());
+  d.date = QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyy-MM-dd HH:mm 'UTC'"));
+  d.machine = machine_line(records.front().environment_json);
+
+  std::set<std::string> devices;
+  for (RunRecord& record : records) {
+    ReportRun r;
+    r.summary = summary_from_json(record.summary_json.empty() ? "{}" : record.summary_json);
+    r.config = flatten_config(record.config_json);
+    r.batch = number_or(r.config, "batch.size", 0.0);
+    r.lr = number_or(r.config, "optimizer.lr", 0.0);
+    r.steps = store.steps(record.id);
+    devices.insert(record.device);
+    r.record = std::move(record);
+    d.runs.push_back(std::move(r));
+  }
+  QStringList device_list;
+  for (const std::string& dev : devices) device_list << QString::fromStdString(dev);
+  d.device = device_list.join(QStringLiteral("; "));
+
+  const auto& first = d.runs.front().config;
+  if (const auto m = first.find("stop.target.metric"); m != first.end()) {
+    const auto v = first.find("stop.target.value");
+    const bool loss = m->second.find("loss") != std::string::npos;
+    d.target = QString::fromStdString(m->second) +
+               (loss ? QStringLiteral(" ≤ ") : QStringLiteral(" ≥ ")) +
+               (v != first.end() ? QString::fromStdString(v->second) : QString());
+  }
+
+  // Keys present in any run; a key missing from one run counts as differing.
+  std::set<std::string> keys;
+  for (const ReportRun& r : d.runs)
+    for (const auto& [k, v] : r.config) keys.insert(k);
+  for (const std::string& k : keys) {
+    if (k == "name") continue;  // every run has its own name; the table shows it already
+    const auto value = [&](const ReportRun& r) {
+      const auto it = r.config.find(k);
+      return it == r.config.end() ? std::string("—") : it->second;
+    };
+    const std::string v0 = value(d.runs.front());
+    const bool same = std::all_of(d.runs.begin(), d.runs.end(),
+                                  [&](const ReportRun& r) { return value(r) == v0; });
+    (same ? d.shared_keys : d.differing_keys).push_back(k);
+  }
+
+  std::vector<BatchPoint> steps_pts;
+  std::vector<BatchPoint> tput_pts;
+  for (const ReportRun& r : d.runs) {
+    if (r.summary.steps_to_target)
+      steps_pts.push_back({r.batch, static_cast<double>(*r.summary.steps_to_target)});
+    if (std::isfinite(r.summary.samples_per_s_median) && r.summary.samples_per_s_median > 0.0)
+      tput_pts.push_back({r.batch, r.summary.samples_per_s_median});
+  }
+  d.knee = throughput_knee(tput_pts);
+  if (steps_pts.empty()) {
+    d.fit_note = QStringLiteral("no run reached a stop target, so there are no steps to target.");
+  } else {
+    try {
+      d.fit = fit_steps_to_target(steps_pts);
+    } catch (const Error& e) {
+      d.fit_note = QString::fromStdString(e.what());
+    }
+  }
+  add_findings(d);
+  return d;
+}
+
+}  // namespace batchlab

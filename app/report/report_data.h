@@ -1,0 +1,56 @@
+// defines: ReportRun, ReportData, load_report_data, flatten_config, report_duration
+// Everything a report shows, read from the store once, so the PDF and the HTML writers agree and
+// tests can check the findings without parsing a document.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <QString>
+#include <QStringList>
+
+#include "engine/core/events.h"
+#include "engine/experiment/run_store.h"
+#include "engine/metrics/scaling_fit.h"
+
+namespace batchlab {
+
+struct ReportRun {
+  RunRecord record;
+  RunSummary summary;
+  std::map<std::string, std::string> config;  // flattened: "optimizer.lr" → "0.1"
+  double batch = 0.0;                         // batch.size
+  double lr = 0.0;                            // optimizer.lr
+  std::vector<StepEvent> steps;
+};
+
+struct ReportData {
+  QString title;
+  QString date;     // when the report was made, UTC
+  QString machine;  // "Intel Xeon … (16 cores), host x, Linux …"
+  QString device;   // the runs' device(s): "cpu (Eigen, 2 threads)"
+  std::vector<ReportRun> runs;
+  std::vector<std::string> shared_keys;     // same value in every run
+  std::vector<std::string> differing_keys;  // not the same in every run
+  std::optional<ScalingFit> fit;
+  QString fit_note;  // why there is no fit, when there is none
+  std::optional<double> knee;
+  QString target;  // "val_accuracy ≥ 0.9"; empty without a stop target
+  QStringList findings;
+};
+
+// Reads the runs (in the order given) or the sweep's runs. Throws Error naming the id when a run
+// or sweep is unknown, or when no run is left to report on.
+ReportData load_report_data(const RunStore& store, const std::vector<std::int64_t>& run_ids,
+                            std::int64_t sweep_id = 0);
+
+// "16 ms", "3.2 s", "3 min 05 s": sweeps of small models finish in milliseconds.
+QString report_duration(double seconds);
+
+// Dotted keys to values as JSON text ("batch.size" → "64"); arrays stay one value.
+std::map<std::string, std::string> flatten_config(const std::string& config_json);
+
+}  // namespace batchlab

@@ -1,0 +1,289 @@
+// Reports on stored runs: the findings from known numbers, the PDF's pages and text (read back
+// with pdftotext), the HTML's self-containment, and that a failed write leaves nothing.
+#include <QDir>
+#include <QProcess>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <nlohmann/json.hpp>
+
+#include "app/compare_dialog.h"
+#include "app/report/report_command.h"
+#include "app/report/report_data.h"
+#include "app/report/report_exporter.h"
+#include "app/report/report_writer.h"
+#include "app/run_session.h"
+#include "app_test_support.h"
+#include "engine/core/errors.h"
+#include "engine/experiment/config_io.h"
+#include "engine/experiment/run_store.h"
+#include "widgets/runs_table_model.h"
+
+using namespace batchlab;
+
+namespace {
+
+// Steps to target follow S = 1000·(1 + 64/B) exactly, so the fit must give S_min 1000, B_noise 64.
+double steps_for(double b) {
+  return 1000.0 * (1.0 + 64.0 / b);
+}
+double throughput_for(double b) {
+  if (b <= 16) return 1000;
+  if (b <= 32) return 1900;
+  if (b <= 64) return 3400;
+  if (b <= 128) return 3600;
+  return 3700;
+}
+
+std::int64_t add_run(RunStore& store, std::int64_t sweep, std::int64_t batch, int repeat,
+                     RunStatus status) {
+  RunConfig c = testing::tiny_config();
+  c.batch.size = batch;
+  c.seed = static_cast<std::uint64_t>(1 + repeat);
+  c.stop.target = TargetConfig{TargetMetric::val_accuracy, 0.9};
+  const nlohmann::json env = {{"cpu_model", "Test CPU 9000"}, {"cpu_cores", 8}, {"host", "lab"}};
+  const std::int64_t id =
+      store.create_run("b" + std::to_string(batch) + " r" + std::to_string(repeat),
+                       run_config_to_json(c).dump(), "cpu (Eigen, 2 threads)", env.dump(), sweep);
+  std::vector<StepEvent> steps;
+  for (int s = 1; s <= 50; ++s) {
+    StepEvent e;
+    e.run_id = id;
+    e.step = s;
+    e.batch_size = batch;
+    e.loss = 2.0 / (1.0 + 0.1 * s * static_cast<double>(batch) / 64.0);
+    steps.push_back(e);
+  }
+  store.append_steps(steps);
+  RunFinished f;
+  f.run_id = id;
+  f.status = status;
+  RunSummary& s = f.summary;
+  s.steps = 50;
+  if (status == RunStatus::out_of_memory) {
+    f.reason = "out of memory";
+    s.oom_requested_bytes = 1 << 30;
+  } else {
+    // Repeats differ by ±2% so the error bars have something to show.
+    const double wiggle = repeat == 0 ? 0.98 : 1.02;
+    s.samples_per_s_median = throughput_for(static_cast<double>(batch)) * wiggle;
+    s.peak_memory_bytes = batch * 40000;
+    s.best_val_accuracy = 0.95;
+    s.steps_to_target =
+        static_cast<std::int64_t>(std::llround(steps_for(static_cast<double>(batch))));
+    s.time_to_target_s = static_cast<double>(*s.steps_to_target) * static_cast<double>(batch) /
+                         throughput_for(static_cast<double>(batch));
+    s.time_s = *s.time_to_target_s;
+  }
+  store.finish_run(f);
+  return id;
+}
+
+QString run_tool(const QString& program, const QStringList& args) {
+  QProcess p;
+  p.start(program, args);
+  if (!p.waitForFinished(60000) || p.exitCode() != 0) return {};
+  return QString::fromUtf8(p.readAllStandardOutput());
+}
+
+}  // namespace
+
+class TestReport : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void initTestCase() {
+    QVERIFY(dir_.isValid());
+    db_ = dir_.filePath(QStringLiteral("runs.sqlite")).toStdString();
+    RunStore store(db_);
+    sweep_ = store.create_sweep("spirals batch sizes", "{}");
+    for (const std::int64_t b : {16, 32, 64, 128, 256})
+      for (int r = 0; r < 2; ++r) add_run(store, sweep_, b, r, RunStatus::target_reached);
+    add_run(store, sweep_, 1024, 0, RunStatus::out_of_memory);
+  }
+
+  void findingsFromKnownNumbers() {
+    const RunStore store(db_);
+    const ReportData d = load_report_data(store, {}, sweep_);
+    QCOMPARE(d.runs.size(), std::size_t{11});
+    QVERIFY(d.fit.has_value());
+    QVERIFY(std::abs(d.fit->b_noise - 64.0) < 0.01 * 64.0);
+    QVERIFY(std::abs(d.fit->s_min - 1000.0) < 10.0);
+    QVERIFY(d.knee.has_value());
+    QCOMPARE(*d.knee, 64.0);
+    const QString all = d.findings.join(u'\n');
+    QVERIFY2(
+        all.contains(QStringLiteral("Fastest to the target (val_accuracy ≥ 0.9): batch size 64")),
+        qPrintable(all));
+    QVERIFY2(
+        all.contains(QStringLiteral("Largest batch size that fit in memory: 256 (1024 ran out)")),
+        qPrintable(all));
+    QVERIFY2(all.contains(QStringLiteral("B_noise = 64")), qPrintable(all));
+    QVERIFY(d.machine.contains(QStringLiteral("Test CPU 9000 (8 cores)")));
+    // batch.size and seed differ; the optimizer is shared.
+    QVERIFY(std::find(d.differing_keys.begin(), d.differing_keys.end(), "batch.size") !=
+            d.differing_keys.end());
+    QVERIFY(std::find(d.differing_keys.begin(), d.differing_keys.end(), "seed") !=
+            d.differing_keys.end());
+    QVERIFY(std::find(d.shared_keys.begin(), d.shared_keys.end(), "optimizer.lr") !=
+            d.shared_keys.end());
+  }
+
+  void unknownRunOrSweepIsNamed() {
+    const RunStore store(db_);
+    try {
+      load_report_data(store, {999}, 0);
+      QFAIL("an unknown run was accepted");
+    } catch (const Error& e) {
+      QVERIFY(QString::fromUtf8(e.what()).contains(QStringLiteral("no run with id 999")));
+    }
+    QVERIFY_THROWS_EXCEPTION(Error, load_report_data(store, {}, 77));
+  }
+
+  void pdfHasPagesAndText() {
+    const QString pdftotext = QStandardPaths::findExecutable(QStringLiteral("pdftotext"));
+    const QString pdfinfo = QStandardPaths::findExecutable(QStringLiteral("pdfinfo"));
+    if (pdftotext.isEmpty() || pdfinfo.isEmpty())
+      QSKIP("pdftotext/pdfinfo (poppler-utils) not installed: cannot read the PDF back");
+    const QString out = dir_.filePath(QStringLiteral("report.pdf"));
+    QCOMPARE(run_report_command({QStringLiteral("batchlab"), QStringLiteral("--report"),
+                                 QStringLiteral("--db"), QString::fromStdString(db_.string()),
+                                 QStringLiteral("--sweep"), QString::number(sweep_),
+                                 QStringLiteral("-o"), out}),
+             0);
+    const QString info = run_tool(pdfinfo, {out});
+    QVERIFY2(info.contains(QRegularExpression(QStringLiteral("Pages:\\s+4\\b"))), qPrintable(info));
+    const auto page = [&](int n) {
+      return run_tool(pdftotext,
+                      {QStringLiteral("-f"), QString::number(n), QStringLiteral("-l"),
+                       QString::number(n), QStringLiteral("-layout"), out, QStringLiteral("-")})
+          // The PDF's font sets "fi" as one ligature glyph; NFKC turns it back into two letters.
+          .normalized(QString::NormalizationForm_KC);
+    };
+    const QString p1 = page(1);
+    for (const char* text :
+         {"Sweep report: spirals batch sizes", "Machine", "Test CPU 9000", "Findings",
+          "Fastest to the target", "B_noise", "Summary", "target reached", "out of memory"})
+      QVERIFY2(p1.contains(QString::fromUtf8(text)), text);
+    const QString p2 = page(2);
+    for (const char* text : {"Sweep summary", "Throughput", "Peak memory", "Steps to target",
+                             "Best validation accuracy", "batch size", "samples/s",
+                             "peak memory (MiB)", "S_min", "B_noise"})
+      QVERIFY2(p2.contains(QString::fromUtf8(text)), text);
+    const QString p3 = page(3);
+    for (const char* text : {"Loss curves", "training loss", "step", "run 1"})
+      QVERIFY2(p3.contains(QString::fromUtf8(text)), text);
+    const QString p4 = page(4);
+    for (const char* text : {"Configuration", "batch.size", "optimizer.lr", "Shared settings"})
+      QVERIFY2(p4.contains(QString::fromUtf8(text)), text);
+  }
+
+  void htmlIsSelfContained() {
+    const RunStore store(db_);
+    const ReportData d = load_report_data(store, {}, sweep_);
+    const QString out = dir_.filePath(QStringLiteral("report.html"));
+    write_report(d, out.toStdString());
+    QFile f(out);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QString html = QString::fromUtf8(f.readAll());
+    for (const char* bad : {"http:", "https:", "src=\"//", "<link", "<script", "url("})
+      QVERIFY2(!html.contains(QString::fromLatin1(bad), Qt::CaseInsensitive), bad);
+    // Four sweep plots and the loss curves, each an inline PNG.
+    QCOMPARE(html.count(QStringLiteral("src=\"data:image/png;base64,")), 5);
+    QCOMPARE(html.count(QStringLiteral("src=")), 5);
+    QVERIFY(html.contains(QStringLiteral("Fastest to the target")));
+    QVERIFY(html.contains(QStringLiteral("◆ batch.size")));
+  }
+
+  void failedWriteLeavesNothing() {
+    const RunStore store(db_);
+    const ReportData d = load_report_data(store, {}, sweep_);
+    // A folder is in the way of the file: the rename cannot replace it.
+    const QString blocked = dir_.filePath(QStringLiteral("blocked.pdf"));
+    QVERIFY(QDir().mkdir(blocked));
+    const QStringList before =
+        QDir(dir_.path()).entryList(QDir::Files | QDir::Dirs | QDir::NoDotAndDotDot);
+    QVERIFY_THROWS_EXCEPTION(Error, write_report(d, blocked.toStdString()));
+    QCOMPARE(QDir(dir_.path()).entryList(QDir::Files | QDir::Dirs | QDir::NoDotAndDotDot), before);
+    // A missing folder: an error naming the path, from the command a non-zero exit.
+    const QString missing = dir_.filePath(QStringLiteral("no/such/dir/r.html"));
+    QCOMPARE(run_report_command({QStringLiteral("batchlab"), QStringLiteral("--report"),
+                                 QStringLiteral("--db"), QString::fromStdString(db_.string()),
+                                 QStringLiteral("--runs"), QStringLiteral("1,2"),
+                                 QStringLiteral("-o"), missing}),
+             1);
+    QVERIFY(!QFile::exists(missing));
+    QCOMPARE(QDir(dir_.path()).entryList(QDir::Files | QDir::Dirs | QDir::NoDotAndDotDot), before);
+    // A name that is neither .pdf nor .html is bad input, refused before anything is written.
+    QCOMPARE(run_report_command({QStringLiteral("batchlab"), QStringLiteral("--report"),
+                                 QStringLiteral("--db"), QString::fromStdString(db_.string()),
+                                 QStringLiteral("--runs"), QStringLiteral("1"),
+                                 QStringLiteral("-o"), dir_.filePath(QStringLiteral("r.docx"))}),
+             2);
+    QCOMPARE(QDir(dir_.path()).entryList(QDir::Files | QDir::Dirs | QDir::NoDotAndDotDot), before);
+  }
+
+  // The window's Export report… reports on the ticked runs of the runs table.
+  void exporterReportsOnTickedRuns() {
+    QWidget window;
+    RunSession session;
+    QString error;
+    QVERIFY2(session.loadStore(db_, error), qPrintable(error));
+    ReportExporter exporter(session, &window);
+    const QString out = dir_.filePath(QStringLiteral("ticked.html"));
+    QVERIFY(!exporter.exportTo(out, error));
+    QVERIFY(error.contains(QStringLiteral("Tick")));
+    QVERIFY(!QFile::exists(out));
+    session.table().setVisible(3, true);
+    session.table().setVisible(5, true);
+    QCOMPARE(exporter.chosenRuns(), (std::vector<std::int64_t>{3, 5}));
+    QVERIFY2(exporter.exportTo(out, error), qPrintable(error));
+    QFile f(out);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QString html = QString::fromUtf8(f.readAll());
+    QVERIFY(html.contains(QStringLiteral("Report on 2 runs")));
+    QVERIFY(html.contains(QStringLiteral("<th>run 3</th>")));
+    QVERIFY(html.contains(QStringLiteral("<th>run 5</th>")));
+    QVERIFY(!html.contains(QStringLiteral("<th>run 1</th>")));  // not ticked
+    QTRY_COMPARE(session.pendingLoads(), 0);
+  }
+
+  // Comparison: the best value of each metric column marked, only differing settings tabled.
+  void compareMarksBestAndDifferences() {
+    const RunStore store(db_);
+    // Runs 1 (B=16), 5 (B=64), 9 (B=256): 64 is fastest to target, 256 has the best throughput,
+    // 16 the least memory and the most steps.
+    const ReportData d = load_report_data(store, {1, 5, 9});
+    CompareDialog dialog(d);
+    const QString text = dialog.text();
+    const auto marked = [&](const QString& value) {
+      return text.contains(value + QStringLiteral(" ★"));
+    };
+    QVERIFY2(marked(QStringLiteral("3626")), qPrintable(text));  // 3700 × 0.98 samples/s at 256
+    QVERIFY(marked(QStringLiteral("625 KiB")));                  // 16 × 40000 bytes
+    QVERIFY(marked(QStringLiteral("1250")));                     // steps to target at 256
+    QVERIFY(marked(QStringLiteral("37.6 s")));                   // time to target at 64
+    QVERIFY(!marked(QStringLiteral("9000")));                    // steps at 16: the worst
+    QVERIFY(!marked(QStringLiteral("1.4 min")));
+    // Throughput, memory, steps and time: one each; accuracy 0.95 ties three ways; the key.
+    QCOMPARE(text.count(QStringLiteral("★")), 4 + 3 + 1);
+    // batch.size differs and is tabled with a mark; optimizer.lr is shared.
+    QVERIFY(text.contains(QStringLiteral("◆ batch.size")));
+    QVERIFY(!text.contains(QStringLiteral("◆ optimizer.lr")));
+    // For looking at it: BATCHLAB_TEST_SHOTS=DIR saves the dialog as a PNG there.
+    if (const QString shots = qEnvironmentVariable("BATCHLAB_TEST_SHOTS"); !shots.isEmpty()) {
+      dialog.show();
+      QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+      QVERIFY(dialog.grab().save(shots + QStringLiteral("/compare_dialog.png")));
+    }
+  }
+
+ private:
+  QTemporaryDir dir_;
+  std::filesystem::path db_;
+  std::int64_t sweep_ = 0;
+};
+
+QTEST_MAIN(TestReport)
+#include "test_report.moc"

@@ -1,0 +1,76 @@
+#include "widgets/sweep_summary_view.h"
+
+#include <set>
+
+#include <qcustomplot.h>
+#include <QGridLayout>
+#include <QLabel>
+#include <QVBoxLayout>
+
+#include "engine/core/errors.h"
+
+namespace batchlab {
+
+SweepSummaryView::SweepSummaryView(QWidget* parent)
+    : QWidget(parent), grid_(new QGridLayout), note_(new QLabel(this)) {
+  auto* layout = new QVBoxLayout(this);
+  note_->setWordWrap(true);
+  layout->addWidget(note_);
+  layout->addLayout(grid_, 1);
+  setRuns({});
+}
+
+QCustomPlot* SweepSummaryView::plot(SweepPlotKind kind) const {
+  for (std::size_t i = 0; i < kKinds.size(); ++i)
+    if (kKinds[i] == kind) return plots_[i];
+  return nullptr;
+}
+
+QString SweepSummaryView::note() const {
+  return note_->text();
+}
+
+void SweepSummaryView::setRuns(std::vector<SweepRunPoint> runs, std::optional<double> budget_mib) {
+  // Rebuilt rather than cleared: the layout of a built plot (title row, legend row) is its own.
+  for (QCustomPlot*& p : plots_) {
+    delete p;
+    p = nullptr;
+  }
+  fit_.reset();
+  std::set<double> batches;
+  std::vector<BatchPoint> steps;
+  for (const SweepRunPoint& r : runs) {
+    if (r.batch > 0.0) batches.insert(r.batch);
+    if (r.summary.steps_to_target)
+      steps.push_back({r.batch, static_cast<double>(*r.summary.steps_to_target)});
+  }
+  if (batches.size() < 2) {
+    note_->setText(tr("Tick runs of two or more batch sizes (a sweep) to compare them here."));
+    return;
+  }
+  if (steps.empty()) {
+    note_->setText(tr("No ticked run reached a stop target: no steps-to-target fit."));
+  } else {
+    try {
+      fit_ = fit_steps_to_target(steps);
+      note_->setText(tr("Fit S = S_min(1 + B_noise/B): S_min = %1 steps, B_noise = %2 (R² = %3, "
+                        "%4 runs).")
+                         .arg(fit_->s_min, 0, 'g', 3)
+                         .arg(fit_->b_noise, 0, 'g', 3)
+                         .arg(fit_->r2, 0, 'f', 3)
+                         .arg(fit_->points_used));
+    } catch (const Error& e) {
+      note_->setText(tr("No fit: %1").arg(QString::fromUtf8(e.what())));
+    }
+  }
+  for (std::size_t i = 0; i < kKinds.size(); ++i) {
+    auto* p = new QCustomPlot(this);
+    p->setMinimumSize(240, 200);
+    style_plot_fonts(*p);
+    build_sweep_plot(*p, runs, kKinds[i], fit_, budget_mib);
+    grid_->addWidget(p, static_cast<int>(i / 3), static_cast<int>(i % 3));
+    plots_[i] = p;
+  }
+}
+
+}  // namespace batchlab
