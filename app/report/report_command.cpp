@@ -54,6 +54,10 @@ int run_report_command(const QStringList& arguments) {
                     QStringLiteral("path")});
   parser.addOption(
       {QStringLiteral("title"), QStringLiteral("Report title."), QStringLiteral("text")});
+  parser.addOption({QStringLiteral("price-per-hour"),
+                    QStringLiteral("Price of one device-hour: adds cost columns (default "
+                                   "$BATCHLAB_PRICE_PER_HOUR)."),
+                    QStringLiteral("price")});
   if (!parser.parse(arguments)) return fail(2, parser.errorText());
   if (parser.isSet(QStringLiteral("help"))) {
     std::fputs(parser.helpText().toLocal8Bit().constData(), stdout);
@@ -98,6 +102,15 @@ int run_report_command(const QStringList& arguments) {
     return fail(2, QString::fromUtf8(e.what()));
   }
   if (parser.isSet(QStringLiteral("title"))) data.title = parser.value(QStringLiteral("title"));
+  const QString price = parser.isSet(QStringLiteral("price-per-hour"))
+                            ? parser.value(QStringLiteral("price-per-hour"))
+                            : qEnvironmentVariable("BATCHLAB_PRICE_PER_HOUR");
+  if (!price.isEmpty()) {
+    bool ok = false;
+    data.price_per_hour = price.toDouble(&ok);
+    if (!ok || !(data.price_per_hour >= 0))
+      return fail(2, QStringLiteral("--price-per-hour: '%1' is not a price").arg(price));
+  }
   try {
     write_report(data, out);
   } catch (const std::exception& e) {

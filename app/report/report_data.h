@@ -40,6 +40,7 @@ struct ReportData {
   std::optional<double> knee;
   QString target;  // "val_accuracy ≥ 0.9"; empty without a stop target
   QStringList findings;
+  double price_per_hour = 0;  // > 0: the summary shows each run's cost and cost to target
 };
 
 // Reads the runs (in the order given) or the sweep's runs. Throws Error naming the id when a run

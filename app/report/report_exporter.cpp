@@ -49,7 +49,9 @@ bool ReportExporter::exportTo(const QString& path, QString& error) const {
   }
   try {
     const RunStore store(session_.storePath());
-    write_report(load_report_data(store, ids), path.toStdString());
+    ReportData data = load_report_data(store, ids);
+    data.price_per_hour = session_.table().pricePerHour();  // the Settings price, as in the table
+    write_report(data, path.toStdString());
   } catch (const std::exception& e) {
     error = QString::fromUtf8(e.what());
     return false;

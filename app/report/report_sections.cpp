@@ -1,5 +1,8 @@
 #include "app/report/report_sections.h"
 
+#include "engine/metrics/cost.h"
+#include "widgets/runs_table_model.h"
+
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -71,6 +74,8 @@ QString report_summary_html(const ReportData& d) {
         accuracy ? "Best val acc" : "Best val loss", "Steps to target", "Time to target"})
     html += std::strcmp(h, "Status") == 0 ? QStringLiteral("<th width=\"15%\">Status</th>")
                                           : cell(QString::fromUtf8(h), true);
+  const bool costs = d.price_per_hour > 0;
+  if (costs) html += cell(QStringLiteral("Cost"), true) + cell(QStringLiteral("Cost to target"), true);
   html += QStringLiteral("</tr>");
   // The best value in each metric column, marked: max samples/s and accuracy, min of the rest.
   const auto value = [](const std::optional<std::int64_t>& v) {
@@ -126,6 +131,12 @@ QString report_summary_html(const ReportData& d) {
     html += metric_cell(3, r, optional_steps(s.steps_to_target));
     html += metric_cell(
         4, r, s.time_to_target_s ? report_duration(*s.time_to_target_s) : QStringLiteral("—"));
+    if (costs) {
+      html += cell(RunsTableModel::cost_text(cost_of(s.time_s, d.price_per_hour)));
+      html += cell(s.time_to_target_s
+                       ? RunsTableModel::cost_text(cost_of(*s.time_to_target_s, d.price_per_hour))
+                       : QStringLiteral("—"));
+    }
     html += QStringLiteral("</tr>");
   }
   html += QStringLiteral("</table>");

@@ -194,6 +194,19 @@ class TestReport : public QObject {
     QCOMPARE(html.count(QStringLiteral("src=")), 5);
     QVERIFY(html.contains(QStringLiteral("Fastest to the target")));
     QVERIFY(html.contains(QStringLiteral("◆ batch.size")));
+    QVERIFY2(!html.contains(QStringLiteral("Cost to target")), "no price, no cost columns");
+
+    // With a price per device-hour the summary gains each run's cost and cost to target.
+    ReportData priced = d;
+    priced.price_per_hour = 3.6e6;  // a thousand units a second: cost is the time in ms
+    const QString out2 = dir_.filePath(QStringLiteral("priced.html"));
+    write_report(priced, out2.toStdString());
+    QFile f2(out2);
+    QVERIFY(f2.open(QIODevice::ReadOnly));
+    const QString priced_html = QString::fromUtf8(f2.readAll());
+    QVERIFY(priced_html.contains(QStringLiteral("<th>Cost to target</th>")));
+    QVERIFY(priced_html.contains(
+        RunsTableModel::cost_text(priced.runs.front().summary.time_s * 1000.0)));
   }
 
   void failedWriteLeavesNothing() {
