@@ -8,10 +8,10 @@
 #include <memory>
 
 #include "commands.h"
+#include "event_stream.h"
 #include "engine/core/errors.h"
 #include "engine/core/format.h"
 #include "engine/experiment/config_io.h"
-#include "engine/experiment/jsonl_sink.h"
 #include "engine/experiment/run_executor.h"
 #include "engine/experiment/run_store.h"
 #include "engine/metrics/cost.h"
@@ -100,25 +100,15 @@ int cmd_run(const RunOptions& o) {
     return kExitBadInput;
   }
 
-  std::ofstream jsonl_file;
-  std::unique_ptr<JsonlSink> jsonl;
-  if (o.jsonl == "-") {
-    jsonl = std::make_unique<JsonlSink>(std::cout);
-  } else if (!o.jsonl.empty()) {
-    jsonl_file.open(o.jsonl, std::ios::trunc);
-    if (!jsonl_file) {
-      std::fprintf(stderr, "batchlab-cli: %s: cannot write the event stream\n", o.jsonl.c_str());
-      return kExitBadInput;
-    }
-    jsonl = std::make_unique<JsonlSink>(jsonl_file);
-  }
+  EventStream jsonl;
+  if (!jsonl.open(o.jsonl)) return kExitBadInput;
 
   RunControl control;
   install_interrupt_handler();
   ProgressLine progress(control, ::isatty(STDERR_FILENO) != 0);
   FanOutSink sinks;
   sinks.add(&progress);
-  sinks.add(jsonl.get());
+  sinks.add(jsonl.sink());
 
   ExecuteOptions opts;
   if (!o.no_store) opts.store_path = store_path_or_default(o.db);

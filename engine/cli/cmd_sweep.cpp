@@ -10,9 +10,9 @@
 #include <set>
 
 #include "commands.h"
+#include "event_stream.h"
 #include "engine/core/errors.h"
 #include "engine/core/format.h"
-#include "engine/experiment/jsonl_sink.h"
 #include "engine/experiment/sweep.h"
 #include "engine/metrics/scaling_fit.h"
 #include "progress_line.h"
@@ -156,18 +156,8 @@ int cmd_sweep(const SweepCliOptions& o) {
     return kExitBadInput;
   }
 
-  std::ofstream jsonl_file;
-  std::unique_ptr<JsonlSink> jsonl;
-  if (o.jsonl == "-") {
-    jsonl = std::make_unique<JsonlSink>(std::cout);
-  } else if (!o.jsonl.empty()) {
-    jsonl_file.open(o.jsonl, std::ios::trunc);
-    if (!jsonl_file) {
-      std::fprintf(stderr, "batchlab-cli: %s: cannot write the event stream\n", o.jsonl.c_str());
-      return kExitBadInput;
-    }
-    jsonl = std::make_unique<JsonlSink>(jsonl_file);
-  }
+  EventStream jsonl;
+  if (!jsonl.open(o.jsonl)) return kExitBadInput;
   // With the event stream on stdout, keep stdout pure JSON lines.
   std::FILE* out = o.jsonl == "-" ? stderr : stdout;
 
@@ -177,7 +167,7 @@ int cmd_sweep(const SweepCliOptions& o) {
   ProgressLine progress(control, terminal);
   FanOutSink sinks;
   sinks.add(&progress);
-  sinks.add(jsonl.get());
+  sinks.add(jsonl.sink());
 
   SweepOptions opts;
   opts.store_path = store_path_or_default(o.db);
