@@ -24,6 +24,7 @@
 #include "widgets/message_banner.h"
 #include "widgets/runs_table_model.h"
 #include "widgets/schedule_plot.h"
+#include "window_test_base.h"
 
 using namespace batchlab;
 using namespace batchlab::testing;
@@ -65,7 +66,7 @@ RunConfig blobs_config() {
 
 }  // namespace
 
-class TestBatchScience : public QObject {
+class TestBatchScience : public WindowTestBase {
   Q_OBJECT
  private slots:
   void init();
@@ -75,32 +76,10 @@ class TestBatchScience : public QObject {
   void finderFindsTheMemoryModelsAnswer();
   void finderStopsAndRefusesABadBudget();
   void finderAnswerGoesIntoTheForm();
-
- private:
-  std::unique_ptr<MainWindow> makeWindow() {
-    auto w = std::make_unique<MainWindow>(*settings_, store_);
-    w->resize(1280, 800);
-    w->show();
-    return w;
-  }
-  bool runAndWait(MainWindow& w, const RunConfig& c, int timeout_ms = 60000) {
-    QSignalSpy idle(w.controller(), &RunController::idle);
-    w.form()->setConfig(c);
-    if (!w.runAction()->isEnabled()) return false;
-    w.runAction()->trigger();
-    return idle.wait(timeout_ms);
-  }
-
-  std::unique_ptr<QTemporaryDir> dir_;
-  std::filesystem::path store_;
-  std::unique_ptr<AppSettings> settings_;
 };
 
 void TestBatchScience::init() {
-  settings_.reset();
-  dir_ = std::make_unique<QTemporaryDir>();
-  store_ = dir_->filePath("runs.sqlite").toStdString();
-  settings_ = std::make_unique<AppSettings>(dir_->filePath("settings.ini"));
+  resetFixture();
 }
 
 void TestBatchScience::scheduleShowsThePlanThenTheRun() {

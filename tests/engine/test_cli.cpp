@@ -4,31 +4,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli_process.h"
 #include "engine/experiment/run_store.h"
 
 using namespace batchlab;
+using batchlab::testing::cli;
+using Result = batchlab::testing::CliResult;
 
 namespace {
-
-struct Result {
-  int code = -1;
-  QString out;
-  QString err;
-};
-
-Result cli(const QStringList& args) {
-  QProcess p;
-  QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-  env.insert("BATCHLAB_PRESET_DIR", QString(BATCHLAB_SOURCE_DIR) + "/resources/presets");
-  p.setProcessEnvironment(env);
-  p.start(BATCHLAB_CLI_PATH, args);
-  if (!p.waitForFinished(300000)) {
-    p.kill();
-    return {};
-  }
-  return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2,
-          QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
-}
 
 void write(const QString& path, const QByteArray& bytes) {
   QFile f(path);
@@ -70,7 +53,8 @@ class TestCli : public QObject {
   }
 
   void helpForEverySubcommand() {
-    for (const char* sub : {"run", "find-batch", "devices", "datasets", "presets", "runs", "export"}) {
+    for (const char* sub :
+         {"run", "find-batch", "devices", "datasets", "presets", "runs", "export"}) {
       const Result r = cli({sub, "--help"});
       QVERIFY2(r.code == 0, qPrintable(sub));
       QVERIFY2(r.out.contains("Usage") || r.out.contains("usage"), qPrintable(r.out));
@@ -84,7 +68,9 @@ class TestCli : public QObject {
     expectBadInput({"spirals-mlp", "--set", "batch.size=100000", "--set", "batch.drop_last=true"},
                    "batch.size");
   }
-  void mistypedField() { expectBadInput({"spirals-mlp", "--set", "optimizer.lr=\"fast\""}, "optimizer.lr"); }
+  void mistypedField() {
+    expectBadInput({"spirals-mlp", "--set", "optimizer.lr=\"fast\""}, "optimizer.lr");
+  }
   void unknownPreset() { expectBadInput({"no-such-preset"}, "no-such-preset"); }
 
   void malformedConfigFile() {
@@ -96,8 +82,9 @@ class TestCli : public QObject {
   }
 
   void missingDatasetFile() {
-    expectBadInput({"spirals-mlp", "--set", "dataset.kind=csv", "--set", "dataset.path=/nonexistent/data.csv"},
-                   "/nonexistent/data.csv");
+    expectBadInput(
+        {"spirals-mlp", "--set", "dataset.kind=csv", "--set", "dataset.path=/nonexistent/data.csv"},
+        "/nonexistent/data.csv");
   }
 
   void corruptIdxFile() {
@@ -106,11 +93,13 @@ class TestCli : public QObject {
     // A valid test split, valid training labels, and training images whose gzip stream is
     // garbage after the magic: a corrupt archive, not a missing file.
     const QByteArray labels("\x00\x00\x08\x01\x00\x00\x00\x01\x03", 9);
-    const QByteArray images("\x00\x00\x08\x03\x00\x00\x00\x01\x00\x00\x00\x02\x00\x00\x00\x02\x01\x02\x03\x04", 20);
+    const QByteArray images(
+        "\x00\x00\x08\x03\x00\x00\x00\x01\x00\x00\x00\x02\x00\x00\x00\x02\x01\x02\x03\x04", 20);
     write(idx + "/t10k-images-idx3-ubyte", images);
     write(idx + "/t10k-labels-idx1-ubyte", labels);
     write(idx + "/train-labels-idx1-ubyte", labels);
-    write(idx + "/train-images-idx3-ubyte.gz", QByteArray("\x1f\x8b\x08\x00garbage-not-deflate", 26));
+    write(idx + "/train-images-idx3-ubyte.gz",
+          QByteArray("\x1f\x8b\x08\x00garbage-not-deflate", 26));
     expectBadInput({"spirals-mlp", "--set", "dataset.kind=idx", "--set", "dataset.path=" + idx},
                    "train-images-idx3-ubyte.gz");
   }
@@ -123,14 +112,16 @@ class TestCli : public QObject {
   }
 
   void jsonlStreamAndNoProgressLineInPipes() {
-    const Result r = cli({"run", "spirals-mlp", "--set", "stop.epochs=1", "--db", db_, "--jsonl", "-"});
+    const Result r =
+        cli({"run", "spirals-mlp", "--set", "stop.epochs=1", "--db", db_, "--jsonl", "-"});
     QCOMPARE(r.code, 0);
     const QStringList lines = r.out.trimmed().split('\n');
     QVERIFY(lines.size() > 3);
     std::string first_type, last_type;
     int steps = 0;
     for (const QString& line : lines) {
-      const auto j = nlohmann::ordered_json::parse(line.toStdString());  // throws (fails) if not JSON
+      const auto j =
+          nlohmann::ordered_json::parse(line.toStdString());  // throws (fails) if not JSON
       QVERIFY(j.is_object());
       QCOMPARE(j.begin().key(), std::string("type"));
       if (first_type.empty()) first_type = j["type"];
@@ -146,7 +137,8 @@ class TestCli : public QObject {
   void runsAndExport() {
     const Result list = cli({"runs", "--db", db_});
     QCOMPARE(list.code, 0);
-    QVERIFY2(list.out.contains("completed") && list.out.contains(" in " + db_), qPrintable(list.out));
+    QVERIFY2(list.out.contains("completed") && list.out.contains(" in " + db_),
+             qPrintable(list.out));
     const auto runs = RunStore(db_.toStdString()).list_runs();
     const auto id = QString::number(runs.front().id);
     const QString csv = dir_.filePath("steps.csv");
@@ -155,8 +147,10 @@ class TestCli : public QObject {
     QFile f(csv);
     QVERIFY(f.open(QIODevice::ReadOnly));
     const auto rows = QString::fromUtf8(f.readAll()).trimmed().split('\n').size() - 1;
-    QCOMPARE(static_cast<std::size_t>(rows), RunStore(db_.toStdString()).steps(runs.front().id).size());
-    const Result bad = cli({"export", "--db", db_, "--runs", "99999", "-o", dir_.filePath("x.csv")});
+    QCOMPARE(static_cast<std::size_t>(rows),
+             RunStore(db_.toStdString()).steps(runs.front().id).size());
+    const Result bad =
+        cli({"export", "--db", db_, "--runs", "99999", "-o", dir_.filePath("x.csv")});
     QCOMPARE(bad.code, 2);
     QVERIFY(bad.err.contains("99999"));
     QVERIFY(!QFile::exists(dir_.filePath("x.csv")));

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli_process.h"
 #include "engine/core/errors.h"
 #include "engine/data/load_dataset.h"
 #include "engine/experiment/config_io.h"
@@ -24,6 +25,8 @@
 #include "engine/train/trainer.h"
 
 using namespace batchlab;
+using batchlab::testing::cli;
+using batchlab::testing::CliResult;
 using nlohmann::json;
 namespace fs = std::filesystem;
 
@@ -81,27 +84,6 @@ double budget_mb_excluding_largest(const SweepConfig& sweep) {
   const double not_fits =
       static_cast<double>(total_bytes(predict_mlp_memory(spec, base.optimizer, largest)));
   return (fits + not_fits) / 2.0 / (1024.0 * 1024.0);
-}
-
-struct CliResult {
-  int code = -1;
-  QString out;
-  QString err;
-};
-
-CliResult cli(const QStringList& args) {
-  QProcess p;
-  QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-  env.insert("BATCHLAB_PRESET_DIR", QString(BATCHLAB_SOURCE_DIR) + "/resources/presets");
-  p.setProcessEnvironment(env);
-  p.start(BATCHLAB_CLI_PATH, args);
-  if (!p.waitForFinished(120000)) {
-    p.kill();
-    return {};
-  }
-  return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2,
-          QString::fromUtf8(p.readAllStandardOutput()),
-          QString::fromUtf8(p.readAllStandardError())};
 }
 
 std::size_t csv_rows(const fs::path& path) {  // data rows; names here hold no newline
