@@ -32,6 +32,7 @@ inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 struct RunStarted {
   std::int64_t run_id = 0;
+  std::int64_t sweep_id = 0;  // the stored sweep this run belongs to; 0: none
   std::string name;
   RunConfig config;
   std::string device;        // "cpu (Eigen, 2 threads)", "cuda:0 NVIDIA H100 ..."
@@ -90,6 +91,9 @@ struct RunSummary {
   double time_s = 0.0;
   double samples_per_s_median = kNaN;
   std::int64_t peak_memory_bytes = 0;
+  // The memory model's total for this run (RunStarted.predicted summed), so a stored run can be
+  // set against the model without reloading its data. 0: never started.
+  std::int64_t predicted_memory_bytes = 0;
   double final_train_loss = kNaN;
   double final_val_loss = kNaN;
   double final_val_accuracy = kNaN;

@@ -74,6 +74,7 @@ ordered_json to_json(const RunStarted& e) {
   ordered_json j;
   j["type"] = "run_started";
   j["run_id"] = e.run_id;
+  if (e.sweep_id != 0) j["sweep_id"] = e.sweep_id;
   j["name"] = e.name;
   j["device"] = e.device;
   j["dataset_name"] = e.dataset_name;

@@ -148,6 +148,7 @@ RunFinished execute_run(const RunConfig& config, const ExecuteOptions& options) 
 
   TrainerInputs in;
   in.run_id = run_id;
+  in.sweep_id = options.sweep_id;
   in.config = &run_config;
   in.data = &data;
   in.backend = backend.get();

@@ -60,6 +60,7 @@ nlohmann::ordered_json summary_json(const RunSummary& s) {
   j["time_s"] = finite_or_null(s.time_s);
   j["samples_per_s_median"] = finite_or_null(s.samples_per_s_median);
   j["peak_memory_bytes"] = s.peak_memory_bytes;
+  j["predicted_memory_bytes"] = s.predicted_memory_bytes;
   j["final_train_loss"] = finite_or_null(s.final_train_loss);
   j["final_val_loss"] = finite_or_null(s.final_val_loss);
   j["final_val_accuracy"] = finite_or_null(s.final_val_accuracy);
@@ -91,6 +92,7 @@ RunSummary summary_from_json(const std::string& text) {
   read(j, "time_s", s.time_s);
   read(j, "samples_per_s_median", s.samples_per_s_median);
   read(j, "peak_memory_bytes", s.peak_memory_bytes);
+  read(j, "predicted_memory_bytes", s.predicted_memory_bytes);
   read(j, "final_train_loss", s.final_train_loss);
   read(j, "final_val_loss", s.final_val_loss);
   read(j, "final_val_accuracy", s.final_val_accuracy);

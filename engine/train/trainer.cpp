@@ -177,6 +177,7 @@ void TrainLoop::evaluate() {
 void TrainLoop::emit_started(const MlpSpec& spec, std::int64_t max_micro) {
   RunStarted s;
   s.run_id = in_.run_id;
+  s.sweep_id = in_.sweep_id;
   s.name = cfg_.name;
   s.config = cfg_;
   s.device = backend_.device_name();
@@ -194,6 +195,7 @@ void TrainLoop::emit_started(const MlpSpec& spec, std::int64_t max_micro) {
     s.planned_steps = s.planned_steps > 0 ? std::min(s.planned_steps, *cfg_.stop.max_steps)
                                           : *cfg_.stop.max_steps;
   s.predicted = predict_mlp_memory(spec, cfg_.optimizer, max_micro);
+  summary_.predicted_memory_bytes = total_bytes(s.predicted);
   s.device_total_bytes = backend_.device_total_bytes();
   if (s.planned_steps > 0)
     rates_.reserve(static_cast<std::size_t>(std::min<std::int64_t>(s.planned_steps, 50'000'000)));

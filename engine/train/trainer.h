@@ -27,6 +27,7 @@ namespace batchlab {
 
 struct TrainerInputs {
   std::int64_t run_id = 0;
+  std::int64_t sweep_id = 0;  // passed through to RunStarted
   const RunConfig* config = nullptr;
   const DatasetSplit* data = nullptr;
   Backend* backend = nullptr;  // not yet prepared: the Trainer calls prepare()

@@ -109,6 +109,13 @@ class StopAfter final : public EventSink {
   std::int64_t started_ = 0;
 };
 
+// The sweep id each RunStarted carried.
+class StartedSweepIds final : public EventSink {
+ public:
+  void on_run_started(const RunStarted& e) override { ids.push_back(e.sweep_id); }
+  std::vector<std::int64_t> ids;
+};
+
 }  // namespace
 
 class TestSweep : public QObject {
@@ -340,8 +347,10 @@ class TestSweep : public QObject {
     sweep.base.memory_budget_mb = budget_mb_excluding_largest(sweep);
 
     std::vector<SweepProgress> events;
+    StartedSweepIds started;
     SweepOptions options;
     options.store_path = db;
+    options.extra_sink = &started;
     const SweepResult result =
         run_sweep(sweep, options, [&](const SweepProgress& p) { events.push_back(p); });
 
@@ -366,7 +375,12 @@ class TestSweep : public QObject {
       QCOMPARE(rec.name, outcome.plan.config.name);
       QCOMPARE(rec.status, outcome.finished.status);
       const RunSummary s = summary_from_json(rec.summary_json);
+      QCOMPARE(started.ids.at(i), result.sweep_id);  // the GUI groups live runs by it
+      // The memory model's total is stored with every run, the one that did not fit included.
+      QVERIFY(s.predicted_memory_bytes > 0);
       if (outcome.plan.batch_size == 4096) {
+        QVERIFY(static_cast<double>(s.predicted_memory_bytes) >
+                *sweep.base.memory_budget_mb * 1024 * 1024);
         QCOMPARE(rec.status, RunStatus::out_of_memory);
         QVERIFY2(rec.reason.find("budget") != std::string::npos, rec.reason.c_str());
         QVERIFY(s.oom_requested_bytes.has_value());
@@ -379,6 +393,7 @@ class TestSweep : public QObject {
       QVERIFY(s.samples_to_target && s.epochs_to_target && s.time_to_target_s);
       QCOMPARE(*s.samples_to_target, s.samples);  // the run stopped where it got there
       QCOMPARE(static_cast<std::int64_t>(store.steps(rec.id).size()), s.steps);
+      QCOMPARE(s.predicted_memory_bytes, s.peak_memory_bytes);  // the CPU allocates the model
       to_target.push_back(
           {static_cast<double>(outcome.plan.batch_size), static_cast<double>(*s.steps_to_target)});
     }
