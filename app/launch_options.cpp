@@ -10,6 +10,8 @@
 
 #include "app/main_window.h"
 #include "app/run_controller.h"
+#include "app/sweep_dialog.h"
+#include "engine/experiment/sweep.h"
 #include "widgets/experiment_form.h"
 #include "widgets/runs_table_model.h"
 
@@ -24,7 +26,11 @@ void add_launch_options(QCommandLineParser& parser) {
   parser.addOptions({
       {"preset", "Load experiment preset NAME (or a config JSON path).", "NAME"},
       {"set", "Override a config key of the preset (repeatable): batch.size=512.", "KEY=VALUE"},
-      {"run", "Start the experiment at once."},
+      {"sweep",
+       "Open the Sweep dialog on sweep preset NAME (or a sweep JSON path); with --run, run the "
+       "sweep at once.",
+       "NAME"},
+      {"run", "Start the experiment (or the --sweep) at once."},
       {"screenshot", "Save a PNG of the whole window when the run ends.", "PATH"},
       {"quit-when-done",
        "Quit when the run ends. Exit 0: completed, target reached or stopped; 1: failed; "
@@ -39,6 +45,7 @@ LaunchOptions read_launch_options(const QCommandLineParser& parser) {
   LaunchOptions o;
   o.preset = parser.value("preset");
   o.sets = parser.values("set");
+  o.sweep = parser.value("sweep");
   o.run = parser.isSet("run");
   o.screenshot = parser.value("screenshot");
   o.quit_when_done = parser.isSet("quit-when-done");
@@ -59,6 +66,7 @@ Automation::Automation(MainWindow& window, LaunchOptions options, QObject* paren
     : QObject(parent), window_(window), options_(std::move(options)) {}
 
 bool Automation::start() {
+  if (!options_.sweep.isEmpty()) return startSweep();
   if (!options_.preset.isEmpty()) {
     QString error;
     if (!window_.form()->loadPreset(options_.preset, options_.sets, error)) {
@@ -88,6 +96,43 @@ bool Automation::start() {
   return true;
 }
 
+bool Automation::startSweep() {
+  SweepConfig sweep;
+  try {
+    sweep = load_sweep_config(options_.sweep.toStdString(), [&] {
+      std::vector<std::string> sets;
+      for (const QString& s : options_.sets) sets.push_back(s.toStdString());
+      return sets;
+    }());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "batchlab: %s\n", e.what());
+    exit_code_ = 2;
+    return false;
+  }
+  if (!options_.run) {
+    SweepDialog* dialog = window_.openSweepDialog();
+    QString error;
+    if (!dialog->loadPreset(options_.sweep, error)) {
+      std::fprintf(stderr, "batchlab: %s\n", error.toLocal8Bit().constData());
+      exit_code_ = 2;
+      return false;
+    }
+    dialog->show();
+    shot_target_ = dialog;
+    if (!options_.screenshot.isEmpty() || options_.quit_when_done)
+      connect(dialog, &SweepDialog::calibrated, this,
+              [this] { QTimer::singleShot(150, this, &Automation::finish); });
+    return true;
+  }
+  connect(window_.controller(), &RunController::runRejected, this, [this](const QString& m) {
+    std::fprintf(stderr, "batchlab: the sweep could not start: %s\n", m.toLocal8Bit().constData());
+    exit_code_ = 2;
+  });
+  connect(window_.controller(), &RunController::idle, this, &Automation::onIdle);
+  window_.controller()->submitSweep(sweep);
+  return true;
+}
+
 void Automation::onIdle() {
   if (const auto& f = window_.controller()->lastFinished(); f && exit_code_ == 0) {
     if (f->status == RunStatus::failed)
@@ -102,7 +147,7 @@ void Automation::onIdle() {
 void Automation::finish() {
   window_.flushAndRepaint();
   if (!options_.screenshot.isEmpty()) {
-    const QPixmap shot = window_.grab();
+    const QPixmap shot = shot_target_ ? shot_target_->grab() : window_.grab();
     if (shot.isNull() || !shot.save(options_.screenshot, "PNG")) {
       std::fprintf(stderr, "batchlab: cannot write the screenshot %s\n",
                    options_.screenshot.toLocal8Bit().constData());

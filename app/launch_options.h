@@ -1,7 +1,10 @@
 // defines: LaunchOptions, add_launch_options, read_launch_options, has_display, Automation
 // `batchlab --preset NAME --run --screenshot PATH.png --quit-when-done` runs a preset in the
 // real window and saves a screenshot of the whole window once the run has ended and the plots
-// show its last points: for the README and for checks.
+// show its last points: for the README and for checks. `--sweep NAME` does the same for a
+// sweep preset (or sweep JSON): with --run it runs the whole sweep and the screenshot shows the
+// Sweep summary; without, it opens the Sweep dialog and the screenshot shows the dialog once its
+// preview has an ETA.
 #pragma once
 
 #include <filesystem>
@@ -18,6 +21,7 @@ class MainWindow;
 
 struct LaunchOptions {
   QString preset;    // name or path; empty: the last experiment (or the default preset)
+  QString sweep;     // sweep preset name or path; empty: none
   QStringList sets;  // --set key=value, applied to the preset
   bool run = false;
   QString screenshot;  // PNG written when the run ends
@@ -51,12 +55,14 @@ class Automation final : public QObject {
   int exitCode() const { return exit_code_; }
 
  private:
+  bool startSweep();
   void onIdle();
   void finish();
 
   MainWindow& window_;
   LaunchOptions options_;
   int exit_code_ = 0;
+  QWidget* shot_target_ = nullptr;  // what the screenshot grabs; null: the window
 };
 
 }  // namespace batchlab

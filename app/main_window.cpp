@@ -24,11 +24,13 @@
 #include "app/run_session.h"
 #include "app/runs_menu.h"
 #include "app/settings_dialog.h"
+#include "app/sweep_dialog.h"
 #include "app/sweep_summary_dock.h"
 #include "engine/experiment/config_io.h"
 #include "engine/experiment/run_store.h"
 #include "engine/train/schedule_plan.h"
 #include "widgets/experiment_form.h"
+#include "widgets/format.h"
 #include "widgets/loss_plot.h"
 #include "widgets/memory_plot.h"
 #include "widgets/message_banner.h"
@@ -53,8 +55,8 @@ MainWindow::MainWindow(AppSettings& settings, const std::filesystem::path& store
   controller_ = new RunController(&session_->bridge(), this);
   setCentralWidget(createPlots());
   createDocks();
-  new SweepSummaryDock(*session_, this);  // tabbed behind the runs table
-  new RunsMenu(*session_, runs_view_);    // rename, tag, delete
+  sweep_summary_ = new SweepSummaryDock(*session_, this);  // tabbed behind the runs table
+  new RunsMenu(*session_, runs_view_);                     // rename, tag, delete
   createActions();
   progress_ = new RunProgress(this);
   statusBar()->addPermanentWidget(progress_);
@@ -74,6 +76,8 @@ MainWindow::MainWindow(AppSettings& settings, const std::filesystem::path& store
     banner_->showMessage(tr("Run store: %1").arg(message), MessageBanner::Kind::error);
   });
   connect(controller_, &RunController::stateChanged, this, &MainWindow::updateActions);
+  connect(controller_, &RunController::sweepProgress, progress_, &RunProgress::setSweep);
+  connect(controller_, &RunController::sweepFinished, this, &MainWindow::onSweepFinished);
   connect(controller_, &RunController::runRejected, this, [this](const QString& message) {
     banner_->showMessage(tr("The run could not start: %1").arg(message),
                          MessageBanner::Kind::error);
@@ -173,6 +177,9 @@ void MainWindow::createActions() {
                                tr("Find batch size"));
   find_batch_->setToolTip(tr("Search for the largest batch that fits in memory, and the fastest"));
   connect(find_batch_, &QAction::triggered, this, [this] { openBatchFinder()->show(); });
+  sweep_ = bar->addAction(style()->standardIcon(QStyle::SP_FileDialogListView), tr("Sweep…"));
+  sweep_->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
+  connect(sweep_, &QAction::triggered, this, [this] { openSweepDialog()->open(); });
   bar->addSeparator();
   open_store_ =
       bar->addAction(style()->standardIcon(QStyle::SP_DialogOpenButton), tr("Open store…"));
@@ -180,7 +187,7 @@ void MainWindow::createActions() {
   settings_action_ =
       bar->addAction(style()->standardIcon(QStyle::SP_FileDialogDetailedView), tr("Settings"));
   settings_action_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Comma));
-  for (QAction* a : {run_, pause_, stop_, open_store_, settings_action_})
+  for (QAction* a : {run_, pause_, stop_, sweep_, open_store_, settings_action_})
     a->setShortcutContext(Qt::WindowShortcut);
   auto* reports = new ReportExporter(*session_, this);
   bar->addAction(reports->action());
@@ -200,6 +207,13 @@ void MainWindow::updateActions() {
   const bool busy = controller_->busy();
   run_->setEnabled(form_->valid());
   find_batch_->setEnabled(form_->valid());
+  sweep_->setEnabled(form_->valid());
+  const QString sweep_keys = sweep_->shortcut().toString(QKeySequence::NativeText);
+  if (!form_->valid())
+    sweep_->setToolTip(tr("Cannot sweep: %1").arg(form_->problem()));
+  else
+    sweep_->setToolTip(
+        tr("Run this experiment at several batch sizes and compare them (%1)").arg(sweep_keys));
   const QString keys = run_->shortcut().toString(QKeySequence::NativeText);
   if (!form_->valid())
     run_->setToolTip(tr("Cannot run: %1").arg(form_->problem()));
@@ -237,6 +251,22 @@ BatchFinderDialog* MainWindow::openBatchFinder() {
     form_->setConfig(c);
     statusBar()->showMessage(tr("Batch size set to %1").arg(batch), 5000);
   });
+  return dialog;
+}
+
+SweepDialog* MainWindow::openSweepDialog() {
+  auto* dialog = new SweepDialog(form_->config(), this);
+  dialog->setAttribute(Qt::WA_DeleteOnClose);
+  connect(dialog, &SweepDialog::startSweep, this,
+          [this](const SweepConfig& sweep, const std::optional<StepTimeModel>& step_time) {
+            const bool queued = controller_->busy();
+            controller_->submitSweep(sweep, step_time);
+            statusBar()->showMessage(
+                queued ? tr("Sweep %1 queued after the current run")
+                             .arg(QString::fromStdString(sweep.name))
+                       : tr("Sweep %1 starting").arg(QString::fromStdString(sweep.name)),
+                5000);
+          });
   return dialog;
 }
 
@@ -293,6 +323,27 @@ void MainWindow::onRunFinished(const RunFinished& finished) {
   }
 }
 
+void MainWindow::onSweepFinished(const SweepStatus& status) {
+  progress_->setSweep(status);
+  if (status.sweep_id == 0) return;  // it never started: runRejected said why
+  const QString what =
+      status.stopped ? tr("Sweep %1 stopped after %2 of %3 runs")
+                           .arg(status.name)
+                           .arg(status.runs_done)
+                           .arg(status.total)
+                     : tr("Sweep %1 finished: %2")
+                           .arg(status.name, format_count(status.runs_done, tr("run"), tr("runs")));
+  statusBar()->showMessage(what + tr(" · its metrics against batch size are in Sweep summary"),
+                           10000);
+  // The summary is what a sweep is for: bring it to the front with the sweep's runs ticked.
+  sweep_summary_->refresh();
+  sweep_summary_->raise();
+  // Five plots need more than the runs table's strip: give the bottom docks ~45% of the height
+  // unless the user has already made them that tall.
+  if (sweep_summary_->height() < height() * 2 / 5)
+    resizeDocks({sweep_summary_}, {height() * 9 / 20}, Qt::Vertical);
+}
+
 void MainWindow::openStore(const std::filesystem::path& path) {
   QString error;
   if (!session_->loadStore(path, error)) {
@@ -303,7 +354,9 @@ void MainWindow::openStore(const std::filesystem::path& path) {
   controller_->setStorePath(path);
   setWindowTitle(tr("BatchLab — %1").arg(QString::fromStdString(path.string())));
   const int runs = session_->table().rowCount();
-  statusBar()->showMessage(tr("%n run(s) in the store; tick one to plot it", nullptr, runs), 8000);
+  statusBar()->showMessage(
+      tr("%1 in the store; tick one to plot it").arg(format_count(runs, tr("run"), tr("runs"))),
+      8000);
 }
 
 void MainWindow::chooseStore() {

@@ -26,6 +26,9 @@ class RunProgress;
 class RunSession;
 class RunsTableView;
 class SchedulePlot;
+class SweepDialog;
+class SweepSummaryDock;
+struct SweepStatus;
 class ThroughputPlot;
 struct RunFinished;
 struct RunStarted;
@@ -53,12 +56,17 @@ class MainWindow final : public QMainWindow {
   QAction* pauseAction() const { return pause_; }
   QAction* stopAction() const { return stop_; }
   QAction* findBatchAction() const { return find_batch_; }
+  QAction* sweepAction() const { return sweep_; }
+  SweepSummaryDock* sweepSummary() const { return sweep_summary_; }
 
   // Run: starts the form's experiment, or queues it behind the running one.
   void runExperiment();
   // Find batch size: a finder window for the form's experiment, whose answer goes back into
   // the form's batch size.
   BatchFinderDialog* openBatchFinder();
+  // Sweep…: a sweep dialog over the form's experiment; Start hands the sweep to the controller
+  // (at once, or queued behind the run in progress).
+  SweepDialog* openSweepDialog();
   // Drains pending events and redraws every plot now (for screenshots).
   void flushAndRepaint();
 
@@ -78,6 +86,7 @@ class MainWindow final : public QMainWindow {
   void refreshPlots();
   void refreshNextPlot();
   void onRunFinished(const RunFinished& finished);
+  void onSweepFinished(const SweepStatus& status);
 
   AppSettings& settings_;
   bool store_overridden_ = false;
@@ -95,6 +104,8 @@ class MainWindow final : public QMainWindow {
   QAction* pause_ = nullptr;
   QAction* stop_ = nullptr;
   QAction* find_batch_ = nullptr;
+  QAction* sweep_ = nullptr;
+  SweepSummaryDock* sweep_summary_ = nullptr;
   QAction* open_store_ = nullptr;
   QAction* settings_action_ = nullptr;
   QByteArray default_state_;

@@ -8,6 +8,7 @@
 #include <QLocale>
 #include <QProgressBar>
 
+#include "app/run_controller.h"
 #include "widgets/format.h"
 #include "widgets/runs_table_model.h"
 
@@ -16,6 +17,8 @@ namespace batchlab {
 RunProgress::RunProgress(QWidget* parent) : QWidget(parent) {
   auto* layout = new QHBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
+  sweep_ = new QLabel(this);
+  sweep_->setVisible(false);
   device_ = new QLabel(this);
   step_ = new QLabel(tr("idle"), this);
   bar_ = new QProgressBar(this);
@@ -27,7 +30,8 @@ RunProgress::RunProgress(QWidget* parent) : QWidget(parent) {
   bar_->setFormat(QStringLiteral("%p %"));
   eta_ = new QLabel(this);
   queued_ = new QLabel(this);
-  for (QLabel* l : {device_, step_, eta_, queued_}) l->setTextFormat(Qt::PlainText);
+  for (QLabel* l : {sweep_, device_, step_, eta_, queued_}) l->setTextFormat(Qt::PlainText);
+  layout->addWidget(sweep_);
   layout->addWidget(device_);
   layout->addWidget(step_);
   layout->addWidget(bar_);
@@ -87,6 +91,26 @@ void RunProgress::setQueued(int queued) {
 
 void RunProgress::setPaused(bool paused) {
   paused_ = paused;
+}
+
+void RunProgress::setSweep(const SweepStatus& s) {
+  if (s.done) {
+    sweep_->clear();
+    sweep_->setVisible(false);
+    return;
+  }
+  // The run being worked on: the one starting, or the next once one has finished.
+  const int current = s.starting ? s.index + 1 : std::min(s.index + 2, s.total);
+  QString text = tr("sweep %1: run %2 of %3").arg(s.name).arg(current).arg(s.total);
+  if (std::isfinite(s.eta_s)) text += tr(" · at most %1 left").arg(format_duration(s.eta_s));
+  sweep_->setText(text + QStringLiteral("  ·"));
+  sweep_->setToolTip(s.starting ? tr("Now: %1").arg(s.label)
+                                : tr("Last: %1 %2").arg(s.label, status_text(s.run_status)));
+  sweep_->setVisible(true);
+}
+
+QString RunProgress::sweepText() const {
+  return sweep_->text();
 }
 
 QString RunProgress::stepText() const {

@@ -1,6 +1,9 @@
-// defines: RunProgress (status bar: device · step/epoch · progress bar · ETA · queue)
+// defines: RunProgress (status bar: [sweep i/n · ETA] · device · step/epoch · progress bar · ETA ·
+//          queue)
 // Progress is the furthest of the known limits: planned steps (epochs or max_steps) and the
-// time limit. ETA extrapolates from the run's own pace so far.
+// time limit. ETA extrapolates from the run's own pace so far. During a sweep a leading label
+// says which run of how many is going and how long the sweep has left at most (the engine's
+// estimate, refined by every finished run).
 #pragma once
 
 #include <QWidget>
@@ -12,6 +15,8 @@ class QProgressBar;
 
 namespace batchlab {
 
+struct SweepStatus;
+
 class RunProgress final : public QWidget {
   Q_OBJECT
  public:
@@ -22,6 +27,9 @@ class RunProgress final : public QWidget {
   void onFinished(const RunFinished& e);
   void setQueued(int queued);
   void setPaused(bool paused);
+  // Shows where a sweep stands; a status with `done` set clears the label.
+  void setSweep(const SweepStatus& status);
+  QString sweepText() const;
 
   // Fraction done in [0, 1], or a negative number when unknown.
   double fraction() const { return fraction_; }
@@ -29,6 +37,7 @@ class RunProgress final : public QWidget {
   QString etaText() const;
 
  private:
+  QLabel* sweep_ = nullptr;
   QLabel* device_ = nullptr;
   QLabel* step_ = nullptr;
   QProgressBar* bar_ = nullptr;

@@ -49,4 +49,8 @@ QString format_rate(double samples_per_s) {
   return QString::number(samples_per_s, 'f', 1) + " samples/s";
 }
 
+QString format_count(long long n, const QString& one, const QString& many) {
+  return QLocale(QLocale::English).toString(n) + QLatin1Char(' ') + (n == 1 ? one : many);
+}
+
 }  // namespace batchlab

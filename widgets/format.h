@@ -1,4 +1,4 @@
-// defines: format_bytes, format_duration, format_number, format_rate
+// defines: format_bytes, format_duration, format_number, format_rate, format_count
 // How numbers read in the GUI: binary units for memory, h/min/s for durations.
 #pragma once
 
@@ -12,5 +12,7 @@ QString format_bytes(std::int64_t bytes);  // "512 B", "18.3 KiB", "1.50 MiB", "
 QString format_duration(double seconds);   // "42 s", "3 min 05 s", "1 h 02 min"; "—" for NaN
 QString format_number(double value, int significant = 4);  // "0.1235", "1.235e+06"; "—" for NaN
 QString format_rate(double samples_per_s);                 // "12,345 samples/s"; "—" for NaN
+// "1 run", "1,200 runs": the noun in the number's form (English; no "run(s)" in the window).
+QString format_count(long long n, const QString& one, const QString& many);
 
 }  // namespace batchlab
