@@ -92,25 +92,37 @@ void MemoryPlot::rebuild(const QCPRange&, int) {
   top_ = max_bytes / unit_;
 
   ticker_->clear();
+  // Many runs (a sweep) leave each bar too narrow for its labels: then only every n-th bar is
+  // named on the axis and the totals above the bars are left out (the bars still show them).
+  const QFontMetrics metrics(plot()->xAxis->tickLabelFont());
+  const double per_bar =
+      static_cast<double>(plot()->axisRect()->width()) / std::max<double>(1.0, shown_.size() + 1);
+  const int tick_stride = std::max(
+      1, static_cast<int>(std::ceil(metrics.horizontalAdvance(QStringLiteral("B=8888 ")) /
+                                    std::max(1.0, per_bar))));
+  const bool totals = metrics.horizontalAdvance(QStringLiteral("888 KiB ")) < per_bar;
   std::array<QVector<double>, kMemCategoryCount> values;
   QVector<double> keys;
   for (std::size_t k = 0; k < shown_.size(); ++k) {
     const RunSeries& run = *model().find(shown_[k]);
     const double key = static_cast<double>(k + 1);
     keys.push_back(key);
-    ticker_->addTick(key, QStringLiteral("#%1\nB=%2").arg(run.run_id).arg(run.batch_size));
+    if (static_cast<int>(k) % tick_stride == 0)
+      ticker_->addTick(key, QStringLiteral("#%1\nB=%2").arg(run.run_id).arg(run.batch_size));
     for (int c = 0; c < kMemCategoryCount; ++c)
       values[static_cast<std::size_t>(c)].push_back(
           static_cast<double>(run.memory[static_cast<std::size_t>(c)]) / unit_);
 
     const QColor colour = run_colour(run.run_id);
-    auto* label = new QCPItemText(plot());
-    label->position->setCoords(key, static_cast<double>(total_bytes(run.memory)) / unit_);
-    label->setPositionAlignment(Qt::AlignBottom | Qt::AlignHCenter);
-    label->setText(format_bytes(total_bytes(run.memory)));
-    label->setColor(colour.darker(115));
-    label->setClipToAxisRect(true);
-    items_.push_back(label);
+    if (totals) {
+      auto* label = new QCPItemText(plot());
+      label->position->setCoords(key, static_cast<double>(total_bytes(run.memory)) / unit_);
+      label->setPositionAlignment(Qt::AlignBottom | Qt::AlignHCenter);
+      label->setText(format_bytes(total_bytes(run.memory)));
+      label->setColor(colour.darker(115));
+      label->setClipToAxisRect(true);
+      items_.push_back(label);
+    }
     if (run.predicted) {
       const double p = static_cast<double>(total_bytes(*run.predicted)) / unit_;
       auto* line = new QCPItemLine(plot());
