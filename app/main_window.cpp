@@ -324,6 +324,9 @@ void MainWindow::onRunFinished(const RunFinished& finished) {
 }
 
 void MainWindow::onSweepFinished(const SweepStatus& status) {
+  // The last run's end is still in the bridge: apply it first, so its own status message does
+  // not replace the sweep's.
+  session_->drainNow();
   progress_->setSweep(status);
   if (status.sweep_id == 0) return;  // it never started: runRejected said why
   const QString what =

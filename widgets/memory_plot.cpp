@@ -97,9 +97,9 @@ void MemoryPlot::rebuild(const QCPRange&, int) {
   const QFontMetrics metrics(plot()->xAxis->tickLabelFont());
   const double per_bar =
       static_cast<double>(plot()->axisRect()->width()) / std::max<double>(1.0, shown_.size() + 1);
-  const int tick_stride = std::max(
-      1, static_cast<int>(std::ceil(metrics.horizontalAdvance(QStringLiteral("B=8888 ")) /
-                                    std::max(1.0, per_bar))));
+  const int tick_stride =
+      std::max(1, static_cast<int>(std::ceil(metrics.horizontalAdvance(QStringLiteral("B=8888 ")) /
+                                             std::max(1.0, per_bar))));
   const bool totals = metrics.horizontalAdvance(QStringLiteral("888 KiB ")) < per_bar;
   std::array<QVector<double>, kMemCategoryCount> values;
   QVector<double> keys;

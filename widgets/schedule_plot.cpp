@@ -251,6 +251,11 @@ void SchedulePlot::onRowsCounted() {
 }
 
 void SchedulePlot::rebuild(const QCPRange& x_range, int buckets) {
+  // The batch lines keep the largest batch of every 2 px: an epoch's one-step short tail
+  // (1600 rows at B=256 end each epoch with 64) would otherwise draw a comb of vertical
+  // strokes whenever a step is narrower than that. Zoomed in, the tails show.
+  // Fewer steps in view than that: every step has its own bucket, drawn exactly.
+  const int batch_buckets = x_range.size() > buckets / 2.0 ? std::max(1, buckets / 2) : buckets;
   for (auto it = graphs_.begin(); it != graphs_.end();) {
     if (model().find(it->first)) {
       ++it;
@@ -279,14 +284,14 @@ void SchedulePlot::rebuild(const QCPRange& x_range, int buckets) {
     for (QCPGraph* graph : {g.batch, g.lr, g.noise}) graph->setVisible(run.visible);
     if (!run.visible) continue;
     const Column& xs = run.steps.get(XAxisKind::step);
-    max_per_bucket(xs, run.step_batch, x_range.lower, x_range.upper, buckets, scratch_);
+    max_per_bucket(xs, run.step_batch, x_range.lower, x_range.upper, batch_buckets, scratch_);
     set_graph_data(g.batch, scratch_);
     decimate_min_max(xs, run.lr, x_range.lower, x_range.upper, buckets, scratch_);
     set_graph_data(g.lr, scratch_);
     decimate_min_max(xs, run.b_simple, x_range.lower, x_range.upper, buckets, scratch_);
     set_graph_data(g.noise, scratch_);
   }
-  max_per_bucket(plan_steps_, plan_batches_, x_range.lower, x_range.upper, buckets, scratch_);
+  max_per_bucket(plan_steps_, plan_batches_, x_range.lower, x_range.upper, batch_buckets, scratch_);
   set_graph_data(plan_batch_, scratch_);
   updateHint();
 }
