@@ -4,6 +4,7 @@
 #include <QScrollArea>
 
 #include "app/run_session.h"
+#include "engine/experiment/memory_limits.h"
 #include "engine/experiment/run_store.h"
 #include "widgets/runs_table_model.h"
 #include "widgets/sweep_summary_view.h"
@@ -28,6 +29,7 @@ SweepSummaryDock::SweepSummaryDock(RunSession& session, QMainWindow* window)
 
 void SweepSummaryDock::refresh() {
   std::vector<SweepRunPoint> points;
+  MemoryLimits limits;
   const RunsTableModel& table = session_.table();
   std::vector<std::int64_t> ids;
   for (int row = 0; row < table.rowCount(); ++row) {
@@ -40,6 +42,7 @@ void SweepSummaryDock::refresh() {
       for (const std::int64_t id : ids) {
         const auto record = store.run(id);
         if (!record) continue;
+        limits.add(*record);
         const RunRow* row = table.find(id);
         points.push_back(
             {id, static_cast<double>(row->batch), record->status,
@@ -47,9 +50,10 @@ void SweepSummaryDock::refresh() {
       }
     } catch (const std::exception&) {
       points.clear();  // the store went away: show nothing rather than stale numbers
+      limits = {};
     }
   }
-  view_->setRuns(std::move(points));
+  view_->setRuns(std::move(points), limits);
 }
 
 }  // namespace batchlab

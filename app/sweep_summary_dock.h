@@ -1,7 +1,8 @@
 // defines: SweepSummaryDock
 // A dock, tabbed with the runs table, holding the SweepSummaryView of the ticked runs: tick the
 // runs of a sweep (two or more batch sizes) and it shows their metrics against batch size. Reads
-// the finished runs' summaries from the store when the ticks change or a run finishes.
+// the finished runs' summaries, and the memory budget and device memory they ran under
+// (MemoryLimits), from the store when the ticks change or a run finishes.
 #pragma once
 
 #include <QDockWidget>

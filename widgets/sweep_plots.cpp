@@ -6,6 +6,8 @@
 
 #include <qcustomplot.h>
 
+#include "widgets/format.h"
+
 namespace batchlab {
 
 namespace {
@@ -33,6 +35,46 @@ void log2_batch_axis(QCustomPlot& plot, double lo, double hi) {
   plot.xAxis->setNumberPrecision(6);
   plot.xAxis->setRange(lo / 1.5, hi * 1.5);
   plot.xAxis->setLabel(QStringLiteral("batch size (log₂ axis)"));
+}
+
+// Sweeps of small models reach their target in milliseconds.
+QString short_duration(double seconds) {
+  if (seconds < 1.0) {
+    const double ms = seconds * 1000.0;
+    return QStringLiteral("%1 ms").arg(ms, 0, ms >= 10.0 ? 'f' : 'g', ms >= 10.0 ? 0 : 2);
+  }
+  return format_duration(seconds);
+}
+
+QString batch_text(double batch) {
+  return batch >= 10.0 ? QString::number(std::llround(batch)) : QString::number(batch, 'g', 2);
+}
+
+// A curve sampled evenly on the log₂ axis from lo to hi, and at each measured batch size, so
+// the curve passes through its own value there (what a reader compares the points with).
+template <typename F>
+void sample_curve(double lo, double hi, std::span<const BatchPoint> measured, F&& f,
+                  QVector<double>& xs, QVector<double>& ys) {
+  std::vector<double> keys;
+  for (int i = 0; i <= 60; ++i)
+    keys.push_back(std::exp2(std::log2(lo) + (std::log2(hi) - std::log2(lo)) * i / 60.0));
+  for (const BatchPoint& p : measured) keys.push_back(p.batch);
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  for (const double b : keys) {
+    xs << b;
+    ys << f(b);
+  }
+}
+
+// A horizontal line across the plot, for a memory limit.
+QCPGraph* limit_line(QCustomPlot& plot, const QString& name, double y, const QPen& pen, double lo,
+                     double hi) {
+  QCPGraph* line = plot.addGraph();
+  line->setName(name);
+  line->setPen(pen);
+  line->setData({lo, hi}, {y, y}, true);
+  return line;
 }
 
 struct Metric {
@@ -82,6 +124,19 @@ Metric metric_for(std::span<const SweepRunPoint> runs, SweepPlotKind kind) {
 
 }  // namespace
 
+QString time_fit_text(const TimeToTargetFit& fit) {
+  if (const auto b = fit.fastest_batch()) {
+    QString text = QStringLiteral("fastest at B ≈ %1 (T ≈ %2)")
+                       .arg(batch_text(*b), short_duration(fit.time_at(*b)));
+    if (*b > fit.largest_batch) text += QStringLiteral(", beyond the sweep");
+    if (*b < fit.smallest_batch) text += QStringLiteral(", below the sweep");
+    return text;
+  }
+  if (fit.beta > 0.0) return QStringLiteral("larger batches keep getting faster");
+  if (fit.gamma > 0.0) return QStringLiteral("smaller batches keep getting faster");
+  return QStringLiteral("the batch size does not change the time");
+}
+
 void legend_below(QCustomPlot& plot, int columns) {
   auto* row = new QCPLayoutGrid;
   plot.plotLayout()->addElement(plot.plotLayout()->rowCount(), 0, row);
@@ -115,8 +170,7 @@ void style_plot_fonts(QCustomPlot& plot) {
 }
 
 void build_sweep_plot(QCustomPlot& target, std::span<const SweepRunPoint> runs, SweepPlotKind kind,
-                      const std::optional<ScalingFit>& fit_result,
-                      std::optional<double> budget_mib) {
+                      const SweepOverlays& overlays) {
   QCustomPlot* plot = &target;
   const Metric metric = metric_for(runs, kind);
   plot->plotLayout()->insertRow(0);
@@ -137,7 +191,9 @@ void build_sweep_plot(QCustomPlot& target, std::span<const SweepRunPoint> runs, 
     else
       points.push_back({r.batch, metric.value(r)});
   }
-  log2_batch_axis(*plot, std::max(lo, 1.0), std::max(hi, 1.0));
+  lo = std::max(lo, 1.0);
+  hi = std::max(hi, 1.0);
+  log2_batch_axis(*plot, lo, hi);
 
   const std::vector<BatchAggregate> agg = aggregate_by_batch(points);
   QVector<double> xs, ys;
@@ -163,32 +219,78 @@ void build_sweep_plot(QCustomPlot& target, std::span<const SweepRunPoint> runs, 
     bars->setData(QSharedPointer<QCPErrorBarsDataContainer>::create(spread));
   }
 
-  if (kind == SweepPlotKind::steps_to_target && fit_result) {
+  const double x_lo = lo / 1.5;
+  const double x_hi = hi * 1.5;
+  if (kind == SweepPlotKind::steps_to_target && overlays.steps_fit) {
+    const ScalingFit& f = *overlays.steps_fit;
     QVector<double> fx, fy;
-    for (int i = 0; i <= 60; ++i) {
-      const double b =
-          std::exp2(std::log2(lo / 1.5) + (std::log2(hi * 1.5) - std::log2(lo / 1.5)) * i / 60.0);
-      fx << b;
-      fy << fit_result->steps_at(b);
-    }
+    sample_curve(
+        x_lo, x_hi, points, [&](double b) { return f.steps_at(b); }, fx, fy);
     QCPGraph* fit = plot->addGraph();
     fit->setName(QStringLiteral("fit: S_min = %1, B_noise = %2")
-                     .arg(fit_result->s_min, 0, 'g', 3)
-                     .arg(fit_result->b_noise, 0, 'g', 3));
+                     .arg(f.s_min, 0, 'g', 3)
+                     .arg(f.b_noise, 0, 'g', 3));
     fit->setPen(QPen(QColor(214, 39, 40), 1.2, Qt::DashLine));
     fit->setData(fx, fy, true);
-    ymin = std::min(ymin, fit_result->s_min);
+    ymin = std::min(ymin, f.s_min);
   }
-  if (kind == SweepPlotKind::peak_memory && budget_mib) {
-    QCPGraph* line = plot->addGraph();
-    line->setName(QStringLiteral("memory budget"));
-    line->setPen(QPen(Qt::darkGray, 1.0, Qt::DotLine));
-    line->setData({lo / 1.5, hi * 1.5}, {*budget_mib, *budget_mib}, true);
-    ymax = std::max(ymax, *budget_mib);
+  if (kind == SweepPlotKind::time_to_target && overlays.time_fit) {
+    const TimeToTargetFit& f = *overlays.time_fit;
+    QVector<double> fx, fy;
+    sample_curve(
+        x_lo, x_hi, points, [&](double b) { return f.time_at(b); }, fx, fy);
+    QCPGraph* fit = plot->addGraph();
+    fit->setName(QStringLiteral("fit: ") + time_fit_text(f));
+    fit->setPen(QPen(QColor(214, 39, 40), 1.2, Qt::DashLine));
+    fit->setData(fx, fy, true);
+    if (const auto best = f.fastest_batch(); best && *best > x_lo && *best < x_hi)
+      ymin = std::min(ymin, f.time_at(*best));
   }
-  if (!std::isfinite(ymin)) {
+  if (kind == SweepPlotKind::peak_memory) {
+    // The memory model per batch size, out-of-memory runs included: their prediction is above
+    // the budget, which is why they failed. Older stored runs have no prediction (0).
+    std::vector<BatchPoint> predicted;
+    for (const SweepRunPoint& r : runs)
+      if (r.batch > 0.0 && r.summary.predicted_memory_bytes > 0)
+        predicted.push_back(
+            {r.batch, static_cast<double>(r.summary.predicted_memory_bytes) / kMiB});
+    if (!predicted.empty()) {
+      QVector<double> mx, my;
+      for (const BatchAggregate& a : aggregate_by_batch(predicted)) {
+        mx << a.batch;
+        my << a.mean;
+        ymin = std::min(ymin, a.mean);
+        ymax = std::max(ymax, a.mean);
+      }
+      QCPGraph* model = plot->addGraph();
+      model->setName(QStringLiteral("memory model"));
+      model->setPen(QPen(QColor(255, 127, 14), 1.4, Qt::DashLine));
+      model->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDiamond, QColor(255, 127, 14),
+                                             QColor(255, 127, 14), 5));
+      model->setData(mx, my, true);
+    }
+    const MemoryLimits& limits = overlays.limits;
+    if (limits.budget_mib) {
+      limit_line(*plot, QStringLiteral("memory budget (%1 MiB)").arg(*limits.budget_mib, 0, 'g', 4),
+                 *limits.budget_mib, QPen(QColor(90, 90, 90), 1.2, Qt::DotLine), x_lo, x_hi);
+      ymax = std::max(ymax, *limits.budget_mib);
+    }
+    if (limits.device_mib) {
+      // A GPU's memory is often thousands of times a small model's peak: drawn to scale it would
+      // flatten every point onto the axis, so then the legend gives it instead of the axis.
+      const double data_top = std::isfinite(ymax) ? ymax : 0.0;
+      const bool to_scale = *limits.device_mib <= 4.0 * data_top;
+      const QString size = format_bytes(static_cast<std::int64_t>(*limits.device_mib * kMiB));
+      limit_line(*plot,
+                 to_scale ? QStringLiteral("device memory (%1)").arg(size)
+                          : QStringLiteral("device memory (%1, above this scale)").arg(size),
+                 *limits.device_mib, QPen(Qt::black, 1.2, Qt::DashDotDotLine), x_lo, x_hi);
+      if (to_scale) ymax = std::max(ymax, *limits.device_mib);
+    }
+  }
+  if (!std::isfinite(ymin) || !std::isfinite(ymax)) {  // nothing measured (a budget at most)
     ymin = 0.0;
-    ymax = 1.0;
+    ymax = std::isfinite(ymax) ? ymax : 1.0;
   }
   const double pad = std::max((ymax - ymin) * 0.12, std::abs(ymax) * 0.02 + 1e-9);
   plot->yAxis->setRange(ymin - pad, ymax + pad);

@@ -30,44 +30,61 @@ QString SweepSummaryView::note() const {
   return note_->text();
 }
 
-void SweepSummaryView::setRuns(std::vector<SweepRunPoint> runs, std::optional<double> budget_mib) {
+void SweepSummaryView::setRuns(std::vector<SweepRunPoint> runs, MemoryLimits limits) {
   // Rebuilt rather than cleared: the layout of a built plot (title row, legend row) is its own.
   for (QCustomPlot*& p : plots_) {
     delete p;
     p = nullptr;
   }
   fit_.reset();
+  time_fit_.reset();
   std::set<double> batches;
   std::vector<BatchPoint> steps;
+  std::vector<BatchPoint> times;
   for (const SweepRunPoint& r : runs) {
     if (r.batch > 0.0) batches.insert(r.batch);
     if (r.summary.steps_to_target)
       steps.push_back({r.batch, static_cast<double>(*r.summary.steps_to_target)});
+    if (r.summary.time_to_target_s) times.push_back({r.batch, *r.summary.time_to_target_s});
   }
   if (batches.size() < 2) {
     note_->setText(tr("Tick runs of two or more batch sizes (a sweep) to compare them here."));
     return;
   }
   if (steps.empty()) {
-    note_->setText(tr("No ticked run reached a stop target: no steps-to-target fit."));
+    note_->setText(tr("No ticked run reached a stop target: no steps- or time-to-target fit."));
   } else {
+    QString text;
     try {
       fit_ = fit_steps_to_target(steps);
-      note_->setText(tr("Fit S = S_min(1 + B_noise/B): S_min = %1 steps, B_noise = %2 (R² = %3, "
-                        "%4 runs).")
-                         .arg(fit_->s_min, 0, 'g', 3)
-                         .arg(fit_->b_noise, 0, 'g', 3)
-                         .arg(fit_->r2, 0, 'f', 3)
-                         .arg(fit_->points_used));
+      text = tr("Fit S = S_min(1 + B_noise/B): S_min = %1 steps, B_noise = %2 (R² = %3, %4 "
+                "runs).")
+                 .arg(fit_->s_min, 0, 'g', 3)
+                 .arg(fit_->b_noise, 0, 'g', 3)
+                 .arg(fit_->r2, 0, 'f', 3)
+                 .arg(fit_->points_used);
     } catch (const Error& e) {
-      note_->setText(tr("No fit: %1").arg(QString::fromUtf8(e.what())));
+      text = tr("No fit: %1").arg(QString::fromUtf8(e.what()));
     }
+    try {
+      time_fit_ = fit_time_to_target(times);
+      text += QLatin1Char('\n') + tr("Time to target, fit T = α + β/B + γ·B: %1 (R² = %2).")
+                                      .arg(time_fit_text(*time_fit_))
+                                      .arg(time_fit_->r2, 0, 'f', 3);
+    } catch (const Error& e) {
+      text += QLatin1Char('\n') + tr("No time fit: %1").arg(QString::fromUtf8(e.what()));
+    }
+    note_->setText(text);
   }
+  SweepOverlays overlays;
+  overlays.steps_fit = fit_;
+  overlays.time_fit = time_fit_;
+  overlays.limits = limits;
   for (std::size_t i = 0; i < kKinds.size(); ++i) {
     auto* p = new QCustomPlot(this);
     p->setMinimumSize(240, 200);
     style_plot_fonts(*p);
-    build_sweep_plot(*p, runs, kKinds[i], fit_, budget_mib);
+    build_sweep_plot(*p, runs, kKinds[i], overlays);
     grid_->addWidget(p, static_cast<int>(i / 3), static_cast<int>(i % 3));
     plots_[i] = p;
   }

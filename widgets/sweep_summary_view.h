@@ -1,7 +1,8 @@
 // defines: SweepSummaryView
-// A sweep's metrics against batch size (DESIGN §3): throughput, peak memory, steps and time to
-// target (steps with the fitted S = S_min(1 + B_noise/B)), best validation metric; error bars
-// over repeats, out-of-memory and diverged runs marked. The plots are those of the reports.
+// A sweep's metrics against batch size (DESIGN §3): throughput, peak memory (with the memory
+// model and the limits), steps and time to target (with the fitted S = S_min(1 + B_noise/B) and
+// T = α + β/B + γ·B), best validation metric; error bars over repeats, out-of-memory and
+// diverged runs marked. The plots are those of the reports.
 #pragma once
 
 #include <array>
@@ -11,6 +12,7 @@
 #include <QWidget>
 
 #include "engine/metrics/scaling_fit.h"
+#include "engine/metrics/time_fit.h"
 #include "widgets/sweep_plots.h"
 
 class QCustomPlot;
@@ -25,10 +27,12 @@ class SweepSummaryView final : public QWidget {
   explicit SweepSummaryView(QWidget* parent = nullptr);
 
   // Replaces what the view shows. Fewer than two batch sizes: a line saying so, no plots.
-  void setRuns(std::vector<SweepRunPoint> runs, std::optional<double> budget_mib = {});
+  // `limits`: the budget and device memory lines of the peak-memory plot.
+  void setRuns(std::vector<SweepRunPoint> runs, MemoryLimits limits = {});
   QCustomPlot* plot(SweepPlotKind kind) const;
   const std::optional<ScalingFit>& fit() const { return fit_; }
-  QString note() const;  // the line above the plots: the fit, or why there is none
+  const std::optional<TimeToTargetFit>& timeFit() const { return time_fit_; }
+  QString note() const;  // the lines above the plots: the fits, or why there are none
 
  private:
   static constexpr std::array<SweepPlotKind, 5> kKinds{
@@ -38,6 +42,7 @@ class SweepSummaryView final : public QWidget {
   QLabel* note_;
   std::array<QCustomPlot*, kKinds.size()> plots_{};
   std::optional<ScalingFit> fit_;
+  std::optional<TimeToTargetFit> time_fit_;
 };
 
 }  // namespace batchlab

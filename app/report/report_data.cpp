@@ -9,6 +9,7 @@
 
 #include "engine/core/errors.h"
 #include "widgets/format.h"
+#include "widgets/sweep_plots.h"
 
 namespace batchlab {
 
@@ -116,6 +117,11 @@ void add_findings(ReportData& d) {
                       .arg(format_number(d.fit->r2, 3));
   else
     d.findings << QStringLiteral("No B_noise fit: %1").arg(d.fit_note);
+  if (d.time_fit)
+    d.findings << QStringLiteral(
+                      "Fitted time to target T = α + β/B + γ·B (steps to target × step time "
+                      "t₀ + c·B; R² = %1): %2.")
+                      .arg(format_number(d.time_fit->r2, 3), time_fit_text(*d.time_fit));
 }
 
 }  // namespace
@@ -170,6 +176,7 @@ ReportData load_report_data(const RunStore& store, const std::vector<std::int64_
     r.lr = number_or(r.config, "optimizer.lr", 0.0);
     r.steps = store.steps(record.id);
     devices.insert(record.device);
+    d.limits.add(record);
     r.record = std::move(record);
     d.runs.push_back(std::move(r));
   }
@@ -203,10 +210,12 @@ ReportData load_report_data(const RunStore& store, const std::vector<std::int64_
   }
 
   std::vector<BatchPoint> steps_pts;
+  std::vector<BatchPoint> time_pts;
   std::vector<BatchPoint> tput_pts;
   for (const ReportRun& r : d.runs) {
     if (r.summary.steps_to_target)
       steps_pts.push_back({r.batch, static_cast<double>(*r.summary.steps_to_target)});
+    if (r.summary.time_to_target_s) time_pts.push_back({r.batch, *r.summary.time_to_target_s});
     if (std::isfinite(r.summary.samples_per_s_median) && r.summary.samples_per_s_median > 0.0)
       tput_pts.push_back({r.batch, r.summary.samples_per_s_median});
   }
@@ -218,6 +227,11 @@ ReportData load_report_data(const RunStore& store, const std::vector<std::int64_
       d.fit = fit_steps_to_target(steps_pts);
     } catch (const Error& e) {
       d.fit_note = QString::fromStdString(e.what());
+    }
+    // Fewer than three batch sizes reached the target: the findings say nothing more of time.
+    try {
+      d.time_fit = fit_time_to_target(time_pts);
+    } catch (const Error&) {
     }
   }
   add_findings(d);

@@ -13,8 +13,10 @@
 #include <QStringList>
 
 #include "engine/core/events.h"
+#include "engine/experiment/memory_limits.h"
 #include "engine/experiment/run_store.h"
 #include "engine/metrics/scaling_fit.h"
+#include "engine/metrics/time_fit.h"
 
 namespace batchlab {
 
@@ -36,7 +38,9 @@ struct ReportData {
   std::vector<std::string> shared_keys;     // same value in every run
   std::vector<std::string> differing_keys;  // not the same in every run
   std::optional<ScalingFit> fit;
-  QString fit_note;  // why there is no fit, when there is none
+  QString fit_note;                         // why there is no fit, when there is none
+  std::optional<TimeToTargetFit> time_fit;  // T = α + β/B + γ·B, with the fastest batch size
+  MemoryLimits limits;                      // budget and device memory, for the memory plot
   std::optional<double> knee;
   QString target;  // "val_accuracy ≥ 0.9"; empty without a stop target
   QStringList findings;

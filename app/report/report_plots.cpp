@@ -27,7 +27,7 @@ std::unique_ptr<QCustomPlot> bare_plot() {
 const std::vector<SweepPlotKind>& sweep_plot_kinds() {
   static const std::vector<SweepPlotKind> kinds{
       SweepPlotKind::throughput, SweepPlotKind::peak_memory, SweepPlotKind::steps_to_target,
-      SweepPlotKind::val_metric};
+      SweepPlotKind::time_to_target, SweepPlotKind::val_metric};
   return kinds;
 }
 
@@ -43,10 +43,11 @@ std::unique_ptr<QCustomPlot> make_sweep_plot(const ReportData& data, SweepPlotKi
   std::vector<SweepRunPoint> points;
   for (const ReportRun& r : data.runs)
     points.push_back({r.record.id, r.batch, r.record.status, r.summary});
-  std::optional<double> budget;
-  const auto it = data.runs.front().config.find("memory_budget_mb");
-  if (it != data.runs.front().config.end() && it->second != "null") budget = std::stod(it->second);
-  build_sweep_plot(*plot, points, kind, data.fit, budget);
+  SweepOverlays overlays;
+  overlays.steps_fit = data.fit;
+  overlays.time_fit = data.time_fit;
+  overlays.limits = data.limits;
+  build_sweep_plot(*plot, points, kind, overlays);
   return plot;
 }
 

@@ -19,7 +19,8 @@ const std::vector<SweepPlotKind>& sweep_plot_kinds();
 // True when the runs span at least two batch sizes: a metric-vs-batch plot says something.
 bool has_sweep_plots(const ReportData& data);
 // Metric against batch size on a log₂ axis; mean with min–max error bars over repeats; runs that
-// ran out of memory or diverged marked as red crosses along the bottom.
+// ran out of memory or diverged marked as red crosses along the bottom; the data's fits and memory
+// limits drawn as the window's sweep summary draws them (SweepOverlays).
 std::unique_ptr<QCustomPlot> make_sweep_plot(const ReportData& data, SweepPlotKind kind);
 // Training loss against step, one line per run in its run colour.
 std::unique_ptr<QCustomPlot> make_loss_plot(const ReportData& data);

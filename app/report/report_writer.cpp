@@ -136,7 +136,9 @@ QByteArray report_pdf(const ReportData& d) {
     if (has_sweep_plots(d)) {
       writer.newPage();
       draw_heading(painter, QStringLiteral("Sweep summary"), w);
-      const QSize cellSize((w - 12) / 2, 330);
+      // Two columns, as many rows as the plots need, shared out over the page's height.
+      const int rows = (static_cast<int>(sweep_plot_kinds().size()) + 1) / 2;
+      const QSize cellSize((w - 12) / 2, std::min(330, (page.height() - 40) / rows - 16));
       int i = 0;
       for (const SweepPlotKind kind : sweep_plot_kinds()) {
         auto plot = make_sweep_plot(d, kind);

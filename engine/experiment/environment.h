@@ -1,4 +1,6 @@
 // defines: MachineInfo, machine_info (CPU model, cores, host, OS, build) for the store and reports
+// A stored run's environment JSON is to_json(machine_info()) plus, for a device that knows its
+// memory (a GPU), "device_total_bytes" (added by execute_run).
 #pragma once
 
 #include <string>

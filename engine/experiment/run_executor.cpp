@@ -135,9 +135,12 @@ RunFinished execute_run(const RunConfig& config, const ExecuteOptions& options) 
   std::int64_t run_id = 0;
   if (!options.store_path.empty()) {
     RunStore store(options.store_path);
-    run_id =
-        store.create_run(run_config.name, run_config_to_json(run_config).dump(),
-                         backend->device_name(), to_json(machine_info()).dump(), options.sweep_id);
+    nlohmann::json environment = to_json(machine_info());
+    // The device's own memory (GPUs), so a stored sweep can draw it beside the measured peaks.
+    if (backend->device_total_bytes() > 0)
+      environment["device_total_bytes"] = backend->device_total_bytes();
+    run_id = store.create_run(run_config.name, run_config_to_json(run_config).dump(),
+                              backend->device_name(), environment.dump(), options.sweep_id);
     store_sink.emplace(options.store_path);
   }
 

@@ -120,6 +120,19 @@ class TestReport : public QObject {
         all.contains(QStringLiteral("Largest batch size that fit in memory: 256 (1024 ran out)")),
         qPrintable(all));
     QVERIFY2(all.contains(QStringLiteral("B_noise = 64")), qPrintable(all));
+    // Times to target 80, 50, 38, 53, 86 s at B = 16…256: the fitted fastest batch is inside,
+    // near the measured best (64), and the findings say where.
+    QVERIFY(d.time_fit.has_value());
+    QVERIFY(d.time_fit->fastest_batch().has_value());
+    QVERIFY2(*d.time_fit->fastest_batch() > 32 && *d.time_fit->fastest_batch() < 128,
+             qPrintable(QString::number(*d.time_fit->fastest_batch())));
+    QVERIFY2(all.contains(QStringLiteral("Fitted time to target T = α + β/B + γ·B")),
+             qPrintable(all));
+    QVERIFY2(all.contains(QStringLiteral("): fastest at B ≈ %1 (T ≈ ")
+                              .arg(std::llround(*d.time_fit->fastest_batch()))),
+             qPrintable(all));
+    // The configs set no memory budget and the environment records no device memory.
+    QVERIFY(!d.limits.budget_mib && !d.limits.device_mib);
     QVERIFY(d.machine.contains(QStringLiteral("Test CPU 9000 (8 cores)")));
     // batch.size and seed differ; the optimizer is shared.
     QVERIFY(std::find(d.differing_keys.begin(), d.differing_keys.end(), "batch.size") !=
@@ -164,12 +177,14 @@ class TestReport : public QObject {
     const QString p1 = page(1);
     for (const char* text :
          {"Sweep report: spirals batch sizes", "Machine", "Test CPU 9000", "Findings",
-          "Fastest to the target", "B_noise", "Summary", "target reached", "out of memory"})
+          "Fastest to the target", "B_noise", "Fitted time to target", "fastest at B", "Summary",
+          "target reached", "out of memory"})
       QVERIFY2(p1.contains(QString::fromUtf8(text)), text);
     const QString p2 = page(2);
-    for (const char* text : {"Sweep summary", "Throughput", "Peak memory", "Steps to target",
-                             "Best validation accuracy", "batch size", "samples/s",
-                             "peak memory (MiB)", "S_min", "B_noise"})
+    for (const char* text :
+         {"Sweep summary", "Throughput", "Peak memory", "Steps to target",
+          "Best validation accuracy", "batch size", "samples/s", "peak memory (MiB)", "S_min",
+          "B_noise", "Time to target", "time to target (s)", "fit: fastest at B"})
       QVERIFY2(p2.contains(QString::fromUtf8(text)), text);
     const QString p3 = page(3);
     for (const char* text : {"Loss curves", "training loss", "step", "run 1"})
@@ -189,10 +204,11 @@ class TestReport : public QObject {
     const QString html = QString::fromUtf8(f.readAll());
     for (const char* bad : {"http:", "https:", "src=\"//", "<link", "<script", "url("})
       QVERIFY2(!html.contains(QString::fromLatin1(bad), Qt::CaseInsensitive), bad);
-    // Four sweep plots and the loss curves, each an inline PNG.
-    QCOMPARE(html.count(QStringLiteral("src=\"data:image/png;base64,")), 5);
-    QCOMPARE(html.count(QStringLiteral("src=")), 5);
+    // Five sweep plots (the window's five) and the loss curves, each an inline PNG.
+    QCOMPARE(html.count(QStringLiteral("src=\"data:image/png;base64,")), 6);
+    QCOMPARE(html.count(QStringLiteral("src=")), 6);
     QVERIFY(html.contains(QStringLiteral("Fastest to the target")));
+    QVERIFY(html.contains(QStringLiteral("Fitted time to target T = α + β/B + γ·B")));
     QVERIFY(html.contains(QStringLiteral("◆ batch.size")));
     QVERIFY2(!html.contains(QStringLiteral("Cost to target")), "no price, no cost columns");
 

@@ -5,6 +5,7 @@
 
 #include "engine/data/load_dataset.h"
 #include "engine/experiment/config_io.h"
+#include "engine/experiment/memory_limits.h"
 #include "engine/experiment/run_executor.h"
 #include "engine/experiment/run_store.h"
 
@@ -35,6 +36,14 @@ class TestEndToEnd : public QObject {
     QCOMPARE(rec->status, f.status);
     QCOMPARE(static_cast<std::int64_t>(store.steps(f.run_id).size()), f.summary.steps);
     QVERIFY(!store.evals(f.run_id).empty());
+    // The device's memory is recorded for a GPU run ("auto" takes one where there is one), for
+    // the sweep plots' device-memory line, and not invented for the CPU, which has no fixed amount.
+    MemoryLimits limits;
+    limits.add(*rec);
+    QVERIFY2(limits.device_mib.has_value() == (rec->device.rfind("cuda", 0) == 0),
+             rec->environment_json.c_str());
+    if (limits.device_mib) QVERIFY(*limits.device_mib > 256.0);
+    QVERIFY(!limits.budget_mib.has_value());  // the preset sets no budget
   }
 
   void fashionMnistReachesEightyPercentInOneEpoch() {

@@ -1,5 +1,6 @@
-// The sweep summary view: log₂ batch axis, the fit recovered and drawn, error bars with repeats,
-// failed runs marked, and a plain message when the runs are not a sweep.
+// The sweep summary view: log₂ batch axis, the fits recovered and drawn (steps and time to
+// target), error bars with repeats, failed runs marked, the memory model and the memory limits on
+// the peak-memory plot, and a plain message when the runs are not a sweep.
 #include <qcustomplot.h>
 #include <QtTest>
 
@@ -9,14 +10,25 @@ using namespace batchlab;
 
 namespace {
 
-SweepRunPoint point(std::int64_t id, double batch, double steps, RunStatus status) {
+constexpr double kMiB = 1024.0 * 1024.0;
+
+// The memory model of these runs: 1.5 MiB per sample.
+std::int64_t predicted_bytes(double batch) {
+  return static_cast<std::int64_t>(batch * 1.5 * kMiB);
+}
+
+// A step takes 2 ms + 10 µs per sample by default, so time to target has its minimum inside a
+// sweep of S = 500(1 + 128/B): B* = √(500·128·0.002 / (500·1e-5)) = 160.
+SweepRunPoint point(std::int64_t id, double batch, double steps, RunStatus status,
+                    double per_sample_s = 1e-5) {
   SweepRunPoint p;
   p.id = id;
   p.batch = batch;
   p.status = status;
+  p.summary.predicted_memory_bytes = predicted_bytes(batch);  // out-of-memory runs have one too
   if (status == RunStatus::target_reached) {
     p.summary.steps_to_target = static_cast<std::int64_t>(std::llround(steps));
-    p.summary.time_to_target_s = steps * 0.01;
+    p.summary.time_to_target_s = steps * (0.002 + per_sample_s * batch);
     p.summary.samples_per_s_median = 1000.0 * batch / (batch + 32.0);
     p.summary.peak_memory_bytes = static_cast<std::int64_t>(batch) * 1024 * 1024;
     p.summary.best_val_accuracy = 0.9;
@@ -53,7 +65,9 @@ class TestSweepSummary : public QObject {
         runs.push_back(
             point(id++, b, 500.0 * (1.0 + 128.0 / b) * wiggle, RunStatus::target_reached));
     runs.push_back(point(id++, 2048, 0, RunStatus::out_of_memory));
-    view.setRuns(runs, 1024.0);
+    MemoryLimits limits;
+    limits.budget_mib = 1024.0;
+    view.setRuns(runs, limits);
 
     QVERIFY(view.fit().has_value());
     QVERIFY(std::abs(view.fit()->b_noise - 128.0) < 0.05 * 128.0);
@@ -81,15 +95,104 @@ class TestSweepSummary : public QObject {
     QVERIFY(failed);
     QCOMPARE(failed->dataCount(), 1);
     QCOMPARE(failed->data()->at(0)->key, 2048.0);
-    // The memory budget line on the peak-memory plot.
-    QVERIFY(graph_named(view.plot(SweepPlotKind::peak_memory), QStringLiteral("memory budget")));
-    QVERIFY(view.plot(SweepPlotKind::time_to_target));
+    // The peak-memory plot: the memory model per batch size, the out-of-memory one included
+    // (3072 MiB predicted, above the 1024 MiB budget: why it failed), and the budget line.
+    QCustomPlot* memory = view.plot(SweepPlotKind::peak_memory);
+    QCPGraph* model = graph_named(memory, QStringLiteral("memory model"));
+    QVERIFY(model);
+    QCOMPARE(model->dataCount(), 7);
+    const double model_batches[] = {16, 32, 64, 128, 256, 512, 2048};
+    for (int i = 0; i < 7; ++i) {
+      QCOMPARE(model->data()->at(i)->key, model_batches[i]);
+      QCOMPARE(model->data()->at(i)->value, 1.5 * model_batches[i]);
+    }
+    QVERIFY(model->pen().color() != graph_named(memory, QStringLiteral("measured"))->pen().color());
+    QCPGraph* budget = graph_named(memory, QStringLiteral("memory budget"));
+    QVERIFY(budget);
+    QCOMPARE(budget->data()->at(0)->value, 1024.0);
+    QVERIFY(memory->yAxis->range().contains(3072.0));  // the model's crossing is in view
+    QVERIFY(!graph_named(memory, QStringLiteral("device memory")));  // none known, none drawn
+
+    // Time to target: the fitted T = α + β/B + γ·B, fastest near B* = 160, drawn through the
+    // fit's own value at each measured batch size.
+    QVERIFY(view.timeFit().has_value());
+    QVERIFY(view.timeFit()->fastest_batch().has_value());
+    QVERIFY2(std::abs(*view.timeFit()->fastest_batch() - 160.0) < 0.1 * 160.0,
+             qPrintable(QString::number(*view.timeFit()->fastest_batch())));
+    QCustomPlot* time = view.plot(SweepPlotKind::time_to_target);
+    QVERIFY(time);
+    QCPGraph* time_fit = graph_named(time, QStringLiteral("fit: fastest at B ≈ "));
+    QVERIFY2(time_fit, qPrintable(time->graphCount() > 1 ? time->graph(1)->name() : QString()));
+    QCOMPARE(time_fit->name(), QStringLiteral("fit: ") + time_fit_text(*view.timeFit()));
+    QVERIFY(time_fit->name().contains(QStringLiteral("(T ≈ ")));
+    const auto at = time_fit->data()->findBegin(64.0, false);
+    QCOMPARE(at->key, 64.0);
+    QCOMPARE(at->value, view.timeFit()->time_at(64.0));
+    QVERIFY(view.note().contains(QStringLiteral("Time to target, fit T = α + β/B + γ·B: fastest")));
     QVERIFY(view.plot(SweepPlotKind::throughput));
     // For looking at it: BATCHLAB_TEST_SHOTS=DIR saves the view as a PNG there.
     if (const QString dir = qEnvironmentVariable("BATCHLAB_TEST_SHOTS"); !dir.isEmpty()) {
       view.resize(1100, 620);
       QVERIFY(view.grab().save(dir + QStringLiteral("/sweep_summary_view.png")));
     }
+  }
+
+  // Runs stored before the memory model was kept (prediction 0) get no model line, and no
+  // budget line without a budget; a step time without a per-sample cost has no fastest batch.
+  void noModelLineWithoutPredictionsNoMinimumWithoutPerSampleCost() {
+    std::vector<SweepRunPoint> runs;
+    std::int64_t id = 1;
+    for (const double b : {16.0, 64.0, 256.0, 1024.0}) {
+      runs.push_back(point(id++, b, 500.0 * (1.0 + 128.0 / b), RunStatus::target_reached, 0.0));
+      runs.back().summary.predicted_memory_bytes = 0;
+    }
+    SweepSummaryView view;
+    view.setRuns(runs);
+    QCustomPlot* memory = view.plot(SweepPlotKind::peak_memory);
+    QVERIFY(memory);
+    QVERIFY(!graph_named(memory, QStringLiteral("memory model")));
+    QVERIFY(!graph_named(memory, QStringLiteral("memory budget")));
+    QVERIFY(view.timeFit().has_value());
+    QVERIFY2(view.timeFit()->gamma == 0.0, qPrintable(QString::number(view.timeFit()->gamma)));
+    QVERIFY(graph_named(view.plot(SweepPlotKind::time_to_target),
+                        QStringLiteral("fit: larger batches keep getting faster")));
+    QVERIFY(view.note().contains(QStringLiteral("larger batches keep getting faster")));
+
+    // A prediction for some batch sizes only: the line has those, and nothing for the rest.
+    runs[1].summary.predicted_memory_bytes = predicted_bytes(64);
+    runs[3].summary.predicted_memory_bytes = predicted_bytes(1024);
+    view.setRuns(runs);
+    QCPGraph* model =
+        graph_named(view.plot(SweepPlotKind::peak_memory), QStringLiteral("memory model"));
+    QVERIFY(model);
+    QCOMPARE(model->dataCount(), 2);
+    QCOMPARE(model->data()->at(0)->key, 64.0);
+    QCOMPARE(model->data()->at(1)->value, 1536.0);
+  }
+
+  // Device memory: to scale when it is near the data, named in the legend (and off the axis)
+  // when it would flatten every point.
+  void deviceMemoryLine() {
+    std::vector<SweepRunPoint> runs;
+    for (const double b : {16.0, 64.0, 256.0})
+      runs.push_back(point(static_cast<std::int64_t>(b), b, 1000, RunStatus::target_reached));
+    MemoryLimits near;
+    near.device_mib = 800.0;
+    SweepSummaryView view;
+    view.setRuns(runs, near);
+    QCPGraph* device =
+        graph_named(view.plot(SweepPlotKind::peak_memory), QStringLiteral("device memory"));
+    QVERIFY(device);
+    QCOMPARE(device->name(), QStringLiteral("device memory (800 MiB)"));
+    QVERIFY(view.plot(SweepPlotKind::peak_memory)->yAxis->range().contains(800.0));
+    MemoryLimits far;
+    far.device_mib = 80.0 * 1024.0;
+    view.setRuns(runs, far);
+    QCustomPlot* memory = view.plot(SweepPlotKind::peak_memory);
+    device = graph_named(memory, QStringLiteral("device memory"));
+    QVERIFY(device);
+    QCOMPARE(device->name(), QStringLiteral("device memory (80.0 GiB, above this scale)"));
+    QVERIFY(memory->yAxis->range().upper < 1000.0);
   }
 };
 
