@@ -142,8 +142,10 @@ void legend_below(QCustomPlot& plot, int columns) {
   plot.plotLayout()->addElement(plot.plotLayout()->rowCount(), 0, row);
   row->setMargins(QMargins(5, 0, 5, 5));
   row->addElement(0, 0, plot.legend);
-  plot.legend->setFillOrder(QCPLegend::foRowsFirst);  // `columns` items a row
+  // foColumnsFirst fills a row up to `wrap` items, then starts the next row; setting the order
+  // after the wrap rearranges the items already there.
   plot.legend->setWrap(columns);
+  plot.legend->setFillOrder(QCPLegend::foColumnsFirst, true);
   plot.legend->setBorderPen(Qt::NoPen);
   plot.plotLayout()->setRowStretchFactor(plot.plotLayout()->rowCount() - 1, 0.001);
   plot.legend->setVisible(true);
