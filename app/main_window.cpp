@@ -302,7 +302,7 @@ void MainWindow::openStore(const std::filesystem::path& path) {
   }
   controller_->setStorePath(path);
   setWindowTitle(tr("BatchLab — %1").arg(QString::fromStdString(path.string())));
-  const int runs = session_->table().rowCount();
+  const int runs = session_->table().runCount();
   statusBar()->showMessage(tr("%n run(s) in the store; tick one to plot it", nullptr, runs), 8000);
 }
 
