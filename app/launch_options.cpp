@@ -14,6 +14,7 @@
 #include "engine/experiment/sweep.h"
 #include "widgets/experiment_form.h"
 #include "widgets/runs_table_model.h"
+#include "widgets/runs_table_view.h"
 
 namespace batchlab {
 
@@ -38,6 +39,7 @@ void add_launch_options(QCommandLineParser& parser) {
       {"db", "Run store to use (default: BATCHLAB_DB or ~/.local/share/batchlab/runs.sqlite).",
        "PATH"},
       {"settings", "Read and write settings in this INI file instead of the user's.", "PATH"},
+      {"expand-sweeps", "Open every sweep's group in the runs table (for screenshots)."},
   });
 }
 
@@ -51,6 +53,7 @@ LaunchOptions read_launch_options(const QCommandLineParser& parser) {
   o.quit_when_done = parser.isSet("quit-when-done");
   o.store = parser.value("db").toStdString();
   o.settings_file = parser.value("settings");
+  o.expand_sweeps = parser.isSet("expand-sweeps");
   return o;
 }
 
@@ -145,6 +148,7 @@ void Automation::onIdle() {
 }
 
 void Automation::finish() {
+  if (options_.expand_sweeps) window_.runsView()->expandAll();
   window_.flushAndRepaint();
   if (!options_.screenshot.isEmpty()) {
     const QPixmap shot = shot_target_ ? shot_target_->grab() : window_.grab();

@@ -28,6 +28,7 @@ struct LaunchOptions {
   bool quit_when_done = false;
   std::filesystem::path store;  // --db; empty: remembered or default
   QString settings_file;        // --settings INI; empty: the user's settings
+  bool expand_sweeps = false;   // open every sweep group in the runs table (for screenshots)
 };
 
 void add_launch_options(QCommandLineParser& parser);

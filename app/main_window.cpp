@@ -356,7 +356,7 @@ void MainWindow::openStore(const std::filesystem::path& path) {
   }
   controller_->setStorePath(path);
   setWindowTitle(tr("BatchLab — %1").arg(QString::fromStdString(path.string())));
-  const int runs = session_->table().rowCount();
+  const int runs = session_->table().runCount();
   statusBar()->showMessage(
       tr("%1 in the store; tick one to plot it").arg(format_count(runs, tr("run"), tr("runs"))),
       8000);

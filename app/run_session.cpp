@@ -38,6 +38,8 @@ void RunSession::drainNow() {
     series_.set_visible(e.run_id, true);
     RunRow row;
     row.id = e.run_id;
+    row.sweep_id = e.sweep_id;
+    if (e.sweep_id != 0 && !table_.hasSweepInfo(e.sweep_id)) nameSweep(e.sweep_id);
     row.name = QString::fromStdString(e.name);
     row.status = RunStatus::running;
     row.batch = starting_batch(e);
@@ -84,9 +86,11 @@ void RunSession::drainNow() {
 
 bool RunSession::loadStore(const std::filesystem::path& path, QString& error) {
   std::vector<RunRecord> records;
+  std::vector<SweepRecord> sweeps;
   try {
     RunStore store(path);
     records = store.list_runs();
+    sweeps = store.list_sweeps();
   } catch (const std::exception& e) {
     error = QString::fromUtf8(e.what());
     return false;
@@ -96,9 +100,22 @@ bool RunSession::loadStore(const std::filesystem::path& path, QString& error) {
   table_.clear();
   series_.clear();
   live_.clear();
+  for (const auto& sweep : sweeps) table_.setSweepInfo(sweep.id, sweep_info_from_record(sweep));
   for (const auto& record : records) table_.upsert(row_from_record(record));
   emit updated();
   return true;
+}
+
+void RunSession::nameSweep(std::int64_t sweep_id) {
+  // One row, read once per sweep when its first run starts: cheap enough for the GUI thread.
+  try {
+    if (store_path_.empty()) return;
+    const RunStore store(store_path_);
+    if (const auto record = store.sweep(sweep_id))
+      table_.setSweepInfo(sweep_id, sweep_info_from_record(*record));
+  } catch (const std::exception&) {
+    // No name then: the group reads "sweep <id>", which is still right.
+  }
 }
 
 void RunSession::onVisibilityToggled(std::int64_t id, bool visible) {

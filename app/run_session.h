@@ -4,6 +4,7 @@
 // updated() once so the plots re-decimate and queue a single repaint each. Runs already in
 // the store are listed at load; their points are read (on a worker thread, with its own
 // RunStore connection) the first time they are ticked.
+// Runs of a sweep sit in its group in the runs table, named from the store's sweeps rows.
 // Threading: GUI thread only, except the store reads, which copy results back by signal.
 #pragma once
 
@@ -56,6 +57,8 @@ class RunSession final : public QObject {
   void onEventsAvailable();
   void onVisibilityToggled(std::int64_t id, bool visible);
   void loadSeries(std::int64_t id);
+  // Gives a live sweep's group its stored name and size (RunStore::sweep).
+  void nameSweep(std::int64_t sweep_id);
 
   QtEventBridge bridge_;
   SeriesModel series_;

@@ -32,8 +32,8 @@ void SweepSummaryDock::refresh() {
   MemoryLimits limits;
   const RunsTableModel& table = session_.table();
   std::vector<std::int64_t> ids;
-  for (int row = 0; row < table.rowCount(); ++row) {
-    const RunRow* r = table.find(table.idAt(row));
+  for (const std::int64_t id : table.runIds()) {
+    const RunRow* r = table.find(id);
     if (r && r->visible && r->status != RunStatus::running) ids.push_back(r->id);
   }
   if (!ids.empty() && !session_.storePath().empty()) {

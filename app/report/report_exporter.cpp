@@ -33,8 +33,8 @@ ReportExporter::ReportExporter(RunSession& session, QWidget* window)
 std::vector<std::int64_t> ReportExporter::chosenRuns() const {
   std::vector<std::int64_t> ids;
   const RunsTableModel& table = session_.table();
-  for (int row = 0; row < table.rowCount(); ++row) {
-    const RunRow* r = table.find(table.idAt(row));
+  for (const std::int64_t id : table.runIds()) {
+    const RunRow* r = table.find(id);
     if (r && r->visible && r->status != RunStatus::running) ids.push_back(r->id);
   }
   std::sort(ids.begin(), ids.end());

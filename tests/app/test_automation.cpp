@@ -1,6 +1,7 @@
 // `batchlab --preset NAME --run --screenshot PATH --quit-when-done` and the no-display message.
 #include <QtTest>
 
+#include <QCommandLineParser>
 #include <QImage>
 #include <QProcess>
 #include <QSignalSpy>
@@ -9,7 +10,11 @@
 #include "app/launch_options.h"
 #include "app/main_window.h"
 #include "app/run_controller.h"
+#include "app/run_session.h"
+#include "engine/experiment/run_store.h"
 #include "widgets/experiment_form.h"
+#include "widgets/runs_table_model.h"
+#include "widgets/runs_table_view.h"
 
 using namespace batchlab;
 
@@ -18,6 +23,7 @@ class TestAutomation : public QObject {
  private slots:
   void presetRunsAndTheWindowIsPhotographed();
   void unknownPresetIsBadInput();
+  void expandSweepsOpensTheGroupsForTheScreenshot();
   void displayIsDetectedFromTheEnvironment();
   void noDisplayPrintsOneLineAndExits();
 };
@@ -55,6 +61,37 @@ void TestAutomation::unknownPresetIsBadInput() {
   QVERIFY(!automation.start());
   QCOMPARE(automation.exitCode(), 2);
   QVERIFY(!window.controller()->busy());
+}
+
+void TestAutomation::expandSweepsOpensTheGroupsForTheScreenshot() {
+  QTemporaryDir dir;
+  const std::filesystem::path db = dir.filePath("runs.sqlite").toStdString();
+  std::int64_t sweep = 0;
+  {
+    RunStore store(db);
+    sweep = store.create_sweep("bs", "{}");
+    for (int i = 0; i < 2; ++i) {
+      RunFinished f;
+      f.run_id = store.create_run("bs run", "{}", "cpu", "{}", sweep);
+      f.status = RunStatus::completed;
+      store.finish_run(f);
+    }
+  }
+  QCommandLineParser parser;
+  add_launch_options(parser);
+  QVERIFY(parser.parse({"batchlab", "--expand-sweeps", "--screenshot", dir.filePath("shot.png")}));
+  const LaunchOptions o = read_launch_options(parser);
+  QVERIFY(o.expand_sweeps);
+  AppSettings settings(dir.filePath("settings.ini"));
+  MainWindow window(settings, db);
+  window.show();
+  const QModelIndex group = window.session()->table().groupIndex(sweep);
+  QVERIFY(group.isValid());
+  QVERIFY(!window.runsView()->isExpanded(group));  // stored: collapsed until asked
+  Automation automation(window, o);
+  QVERIFY(automation.start());
+  QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(o.screenshot), 5000);
+  QVERIFY(window.runsView()->isExpanded(group));
 }
 
 void TestAutomation::displayIsDetectedFromTheEnvironment() {

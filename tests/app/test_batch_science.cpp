@@ -100,7 +100,7 @@ void TestBatchScience::scheduleShowsThePlanThenTheRun() {
   QVERIFY(runAndWait(*w, c));
   w->flushAndRepaint();
   QVERIFY2(plot->planText().contains("run #"), qPrintable(plot->planText()));
-  const std::int64_t id = w->session()->table().idAt(0);
+  const std::int64_t id = w->session()->table().runIds().at(0);
   // The run followed its plan: the live batch line ends where the planned one does.
   QCPGraph* live = plot->batchGraph(id);
   QVERIFY(live != nullptr);
@@ -121,7 +121,7 @@ void TestBatchScience::noiseScaleRunShowsTheHint() {
   for (QLabel* l : w->schedulePlot()->findChildren<QLabel*>())
     if (l->text() == hint && l->isVisible()) shown = true;
   QVERIFY2(shown, "the hint is not on screen");
-  const std::int64_t id = w->session()->table().idAt(0);
+  const std::int64_t id = w->session()->table().runIds().at(0);
   QVERIFY(w->schedulePlot()->noiseGraph(id)->dataCount() > 0);
 }
 
@@ -133,8 +133,8 @@ void TestBatchScience::runsTablePricesRuns() {
   QVERIFY(runAndWait(*w, c));
   w->flushAndRepaint();
   RunsTableModel& table = w->session()->table();
-  QVERIFY2(table.rowCount() == 1, qPrintable(w->banner()->text()));
-  const RunRow* row = table.find(table.idAt(0));
+  QVERIFY2(table.runCount() == 1, qPrintable(w->banner()->text()));
+  const RunRow* row = table.find(table.runIds().at(0));
   QVERIFY(row != nullptr);
   QVERIFY(row->time_s > 0);
   QVERIFY(row->time_to_target_s.has_value());

@@ -55,7 +55,7 @@ void TestController::runsToCompletionAndTheTableShowsIt() {
   QVERIFY(controller_->busy());
   QVERIFY(idle.wait(60000));
   QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 5000);
-  QCOMPARE(session_->table().rowCount(), 1);
+  QCOMPARE(session_->table().runCount(), 1);
   const RunRow* row = session_->table().find(session_->lastRunId());
   QVERIFY(row);
   QCOMPARE(row->status, RunStatus::completed);
@@ -117,8 +117,8 @@ void TestController::runWhileRunningQueuesTheNext() {
   QVERIFY(idle.wait(60000));
   QCOMPARE(idle.count(), 1);  // idle only once both have run
   session_->drainNow();
-  QCOMPARE(session_->table().rowCount(), 2);
-  const RunRow* newest = session_->table().find(session_->table().idAt(0));
+  QCOMPARE(session_->table().runCount(), 2);
+  const RunRow* newest = session_->table().find(session_->table().runIds().at(0));
   QCOMPARE(newest->name, QString("second"));
   QCOMPARE(newest->batch, std::int64_t{64});
   QCOMPARE(newest->status, RunStatus::completed);

@@ -62,7 +62,7 @@ void TestMainWindow::aRunFillsTheTableAndThePlots() {
   QVERIFY(runAndWait(*w, tiny_config(3)));
   w->flushAndRepaint();
   RunsTableModel& table = w->session()->table();
-  QCOMPARE(table.rowCount(), 1);
+  QCOMPARE(table.runCount(), 1);
   const auto cell = [&](int col) {
     return table.data(table.index(0, col), Qt::DisplayRole).toString();
   };
@@ -72,7 +72,7 @@ void TestMainWindow::aRunFillsTheTableAndThePlots() {
            qPrintable(cell(RunsTableModel::ColValAccuracy)));
   QVERIFY(cell(RunsTableModel::ColPeakMemory).contains("KiB"));
   QVERIFY(cell(RunsTableModel::ColThroughput) != "—");
-  const std::int64_t id = table.idAt(0);
+  const std::int64_t id = table.runIds().at(0);
   QCOMPARE(w->lossPlot()->rawGraph(id)->dataCount(), 30);
   QCOMPARE(w->lossPlot()->validationGraph(id)->dataCount(), 3);
   QVERIFY(w->throughputPlot()->averageGraph(id)->dataCount() > 0);
@@ -123,7 +123,7 @@ void TestMainWindow::failedRunSaysWhyWithoutBlocking() {
   c.memory_budget_mb = 0.001;  // about a kilobyte: the parameters alone do not fit
   QVERIFY(runAndWait(*w, c));
   w->session()->drainNow();
-  const RunRow* row = w->session()->table().find(w->session()->table().idAt(0));
+  const RunRow* row = w->session()->table().find(w->session()->table().runIds().at(0));
   QVERIFY(row);
   QCOMPARE(row->status, RunStatus::out_of_memory);
   QVERIFY(!row->reason.isEmpty());
@@ -155,15 +155,15 @@ void TestMainWindow::storedRunsLoadAtStartAndOverlay() {
     b.batch.size = 128;
     QVERIFY(runAndWait(*w, b));
     w->session()->drainNow();
-    small_id = w->session()->table().idAt(1);
+    small_id = w->session()->table().runIds().at(1);
     w->close();
   }
   auto w = makeWindow();
   RunsTableModel& table = w->session()->table();
-  QCOMPARE(table.rowCount(), 2);
+  QCOMPARE(table.runCount(), 2);
   QCOMPARE(table.find(small_id)->batch, std::int64_t{32});
   QVERIFY(!table.find(small_id)->visible);  // listed, not drawn until ticked
-  const std::int64_t big_id = table.idAt(0);
+  const std::int64_t big_id = table.runIds().at(0);
   table.setVisible(small_id, true);
   table.setVisible(big_id, true);
   QTRY_COMPARE_WITH_TIMEOUT(w->session()->pendingLoads(), 0, 10000);

@@ -226,7 +226,14 @@ class TestSweepDialog : public WindowTestBase {
       QVERIFY(row);
       QCOMPARE(row->status, r.status);
       QCOMPARE(row->name, QString::fromStdString(r.name));
+      QCOMPARE(row->sweep_id, last.sweep_id);
     }
+    // ... grouped under their sweep, in the order they ran, with the sweep's name.
+    const RunsTableModel& table = session.table();
+    QVERIFY(table.groupIndex(last.sweep_id).isValid());
+    QCOMPARE(table.sweepRunIds(last.sweep_id),
+             (std::vector<std::int64_t>{runs[0].id, runs[1].id, runs[2].id, runs[3].id}));
+    QCOMPARE(table.sweepName(last.sweep_id), QStringLiteral("four"));
     const RunSummary s8 = summary_from_json(runs[0].summary_json);
     const RunSummary s32 = summary_from_json(runs[3].summary_json);
     QVERIFY(*s8.steps_to_target > *s32.steps_to_target);  // fewer updates at the larger batch

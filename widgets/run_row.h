@@ -1,0 +1,41 @@
+// defines: RunRow (one run as the runs table shows it), row_from_record, apply_summary,
+//          status_text, is_failure
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include <QString>
+
+#include "engine/core/events.h"
+#include "engine/experiment/run_store.h"
+
+namespace batchlab {
+
+struct RunRow {
+  std::int64_t id = 0;
+  std::int64_t sweep_id = 0;  // the sweep whose group it sits in; 0: a run on its own
+  QString name;
+  RunStatus status = RunStatus::running;
+  QString reason;
+  std::int64_t batch = 0;
+  double lr = kNaN;
+  double samples_per_s = kNaN;  // median when finished, moving average while running
+  std::int64_t peak_memory = 0;
+  double val_accuracy = kNaN;
+  double val_loss = kNaN;
+  QString to_target;     // "1,240 steps · 3.2 s"; empty: not reached or no target
+  double time_s = kNaN;  // wall time of a finished run, for its cost
+  std::optional<double> time_to_target_s;  // for its cost to target
+  bool visible = false;
+};
+
+// A row for a run read from the store (status, reason, sweep, batch, lr and the stored summary).
+RunRow row_from_record(const RunRecord& record);
+// Fills the metric columns from a finished run's summary.
+void apply_summary(RunRow& row, const RunSummary& summary);
+// "completed", "target reached", "out of memory", ...
+QString status_text(RunStatus status);
+bool is_failure(RunStatus status);
+
+}  // namespace batchlab
