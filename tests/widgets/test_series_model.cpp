@@ -126,6 +126,10 @@ void TestSeriesModel::formatsReadAsUnits() {
   QCOMPARE(format_bytes(18 * 1024 + 300), QString("18.3 KiB"));
   QCOMPARE(format_bytes(3 * 1024 * 1024 / 2), QString("1.50 MiB"));
   QCOMPARE(format_duration(185), QString("3 min 05 s"));
+  QCOMPARE(format_duration(0.0237), QString("24 ms"));
+  QCOMPARE(format_duration(0.0002), QString("1 ms"));
+  QCOMPARE(format_duration(0.9996), QString("1.0 s"));
+  QCOMPARE(format_duration(4.24), QString("4.2 s"));
   QCOMPARE(format_duration(3720), QString("1 h 02 min"));
   QCOMPARE(format_duration(NAN), QString("—"));
   QCOMPARE(format_rate(12345.4), QString("12,345 samples/s"));
