@@ -29,7 +29,8 @@ QString format_duration(double seconds) {
   if (!std::isfinite(seconds) || seconds < 0) return QStringLiteral("—");
   // Runs on small synthetic sets reach their target in milliseconds: "0.0 s" would hide them.
   if (seconds == 0) return QStringLiteral("0 s");
-  if (seconds < 0.9995) return QStringLiteral("%1 ms").arg(std::max(1.0, std::round(seconds * 1000)));
+  if (seconds < 0.9995)
+    return QStringLiteral("%1 ms").arg(std::max(1.0, std::round(seconds * 1000)));
   if (seconds < 10) return QStringLiteral("%1 s").arg(seconds, 0, 'f', 1);
   const auto total = static_cast<std::int64_t>(std::llround(seconds));
   if (total < 60) return QStringLiteral("%1 s").arg(total);

@@ -10,11 +10,12 @@
 #include <set>
 
 #include "commands.h"
-#include "event_stream.h"
 #include "engine/core/errors.h"
 #include "engine/core/format.h"
 #include "engine/experiment/sweep.h"
 #include "engine/metrics/scaling_fit.h"
+#include "engine/metrics/time_fit.h"
+#include "event_stream.h"
 #include "progress_line.h"
 
 namespace batchlab::cli {
@@ -98,12 +99,13 @@ void print_table(std::FILE* out, const SweepResult& r, bool show_seed) {
 }
 
 void print_findings(std::FILE* out, const SweepResult& r) {
-  std::vector<BatchPoint> to_target, throughput;
+  std::vector<BatchPoint> to_target, time_to_target, throughput;
   std::set<std::int64_t> batches;
   for (const auto& o : r.runs) {
     const auto& s = o.finished.summary;
     const double b = static_cast<double>(o.plan.batch_size);
     if (s.steps_to_target) to_target.push_back({b, static_cast<double>(*s.steps_to_target)});
+    if (s.time_to_target_s) time_to_target.push_back({b, *s.time_to_target_s});
     if (s.steps >= 2) throughput.push_back({b, s.samples_per_s_median});
     batches.insert(o.plan.batch_size);
   }
@@ -121,6 +123,31 @@ void print_findings(std::FILE* out, const SweepResult& r) {
   } else {
     std::fprintf(out, "fit: needs steps-to-target from two or more runs, got %zu\n",
                  to_target.size());
+  }
+  // Time to target needs three batch sizes that got there (three terms); below that, say nothing
+  // beyond the steps fit's own line.
+  std::set<double> reached;
+  for (const auto& p : time_to_target) reached.insert(p.batch);
+  if (reached.size() >= 3) {
+    try {
+      const TimeToTargetFit fit = fit_time_to_target(time_to_target);
+      if (const auto best = fit.fastest_batch())
+        std::fprintf(out,
+                     "fit T = α + β/B + γ·B to time-to-target: fastest at B ≈ %s (T ≈ %s%s; "
+                     "r² = %s)\n",
+                     format_number(*best, 3).c_str(), format_duration(fit.time_at(*best)).c_str(),
+                     *best < fit.smallest_batch || *best > fit.largest_batch
+                         ? ", outside the batch sizes tried"
+                         : "",
+                     format_number(fit.r2, 3).c_str());
+      else
+        std::fprintf(out,
+                     "fit T = α + β/B + γ·B to time-to-target: no fastest batch size inside the "
+                     "fit (%s batches keep getting faster; r² = %s)\n",
+                     fit.gamma == 0 ? "larger" : "smaller", format_number(fit.r2, 3).c_str());
+    } catch (const Error& e) {
+      std::fprintf(out, "time fit: %s\n", e.what());
+    }
   }
   if (batches.size() >= 2)
     if (const auto knee = throughput_knee(throughput))

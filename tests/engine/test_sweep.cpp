@@ -570,6 +570,10 @@ class TestSweep : public QObject {
     QVERIFY2(r.out.contains("fit S = S_min(1 + B_noise/B) to steps-to-target: S_min = ") ||
                  r.out.contains("fit: cannot fit"),
              qPrintable(r.out));
+    // Three batch sizes reached the target: the time fit has its three points.
+    QVERIFY2(
+        r.out.contains("fit T = α + β/B + γ·B to time-to-target: ") || r.out.contains("time fit: "),
+        qPrintable(r.out));
     QVERIFY2(!r.err.contains('\r'), "the live progress line is for terminals only");
 
     RunStore store(db.toStdString());
