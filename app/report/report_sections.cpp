@@ -75,7 +75,8 @@ QString report_summary_html(const ReportData& d) {
     html += std::strcmp(h, "Status") == 0 ? QStringLiteral("<th width=\"15%\">Status</th>")
                                           : cell(QString::fromUtf8(h), true);
   const bool costs = d.price_per_hour > 0;
-  if (costs) html += cell(QStringLiteral("Cost"), true) + cell(QStringLiteral("Cost to target"), true);
+  if (costs)
+    html += cell(QStringLiteral("Cost"), true) + cell(QStringLiteral("Cost to target"), true);
   html += QStringLiteral("</tr>");
   // The best value in each metric column, marked: max samples/s and accuracy, min of the rest.
   const auto value = [](const std::optional<std::int64_t>& v) {
@@ -97,8 +98,12 @@ QString report_summary_html(const ReportData& d) {
       }};
   const bool higher_better[] = {true, false, accuracy, false, false};
   std::vector<double> best(metrics.size(), std::numeric_limits<double>::quiet_NaN());
+  // A run that ran out of memory, diverged or failed is not a contender: the bytes it held when
+  // an allocation was refused are not the smallest footprint, and so on.
+  const auto contender = [](const ReportRun& r) { return !is_failure(r.record.status); };
   for (std::size_t m = 0; m < metrics.size(); ++m)
     for (const ReportRun& r : d.runs) {
+      if (!contender(r)) continue;
       const double v = metrics[m](r);
       if (std::isfinite(v) &&
           (!std::isfinite(best[m]) || (higher_better[m] ? v > best[m] : v < best[m])))
@@ -108,7 +113,7 @@ QString report_summary_html(const ReportData& d) {
   const bool mark = d.runs.size() > 1;
   const auto metric_cell = [&](std::size_t m, const ReportRun& r, const QString& text) {
     const double v = metrics[m](r);
-    return mark && std::isfinite(v) && v == best[m]
+    return mark && contender(r) && std::isfinite(v) && v == best[m]
                ? QStringLiteral("<td><b>%1 ★</b></td>").arg(esc(text))
                : cell(text);
   };

@@ -5,6 +5,7 @@
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -12,6 +13,7 @@
 #include "app/report/report_command.h"
 #include "app/report/report_data.h"
 #include "app/report/report_exporter.h"
+#include "app/report/report_sections.h"
 #include "app/report/report_writer.h"
 #include "app/run_session.h"
 #include "app_test_support.h"
@@ -276,6 +278,26 @@ class TestReport : public QObject {
     QVERIFY(html.contains(QStringLiteral("<th>run 5</th>")));
     QVERIFY(!html.contains(QStringLiteral("<th>run 1</th>")));  // not ticked
     QTRY_COMPARE(session.pendingLoads(), 0);
+  }
+
+  // A run that ran out of memory held little when it was refused: that is no "best" footprint.
+  void failedRunsAreNotMarkedBest() {
+    ReportData d;
+    for (const auto& [id, status, peak] : {std::tuple{1, RunStatus::completed, 300'000},
+                                           std::tuple{2, RunStatus::out_of_memory, 70'000},
+                                           std::tuple{3, RunStatus::completed, 200'000}}) {
+      ReportRun r;
+      r.record.id = id;
+      r.record.status = status;
+      r.summary.peak_memory_bytes = peak;
+      r.summary.samples_per_s_median = status == RunStatus::out_of_memory ? kNaN : 1000.0 * id;
+      r.batch = 8.0 * id;
+      d.runs.push_back(r);
+    }
+    const QString html = report_summary_html(d);
+    QVERIFY2(html.contains(QStringLiteral("195 KiB ★")), qPrintable(html));  // run 3
+    QVERIFY(!html.contains(QStringLiteral("68.4 KiB ★")));                   // run 2: out of memory
+    QVERIFY(html.contains(QStringLiteral("68.4 KiB")));                      // still listed
   }
 
   // Comparison: the best value of each metric column marked, only differing settings tabled.
