@@ -113,10 +113,12 @@ Metric metric_for(std::span<const SweepRunPoint> runs, SweepPlotKind kind) {
                 return r.summary.time_to_target_s ? *r.summary.time_to_target_s : nan();
               }};
     case SweepPlotKind::val_metric:
+      // Best here; the final value is drawn beside it (build_sweep_plot): a gap between the two
+      // is a run that peaked and then got worse.
       if (has_accuracy(runs))
-        return {QStringLiteral("Best validation accuracy"), QStringLiteral("best val accuracy"),
+        return {QStringLiteral("Validation accuracy"), QStringLiteral("val accuracy"),
                 [](const SweepRunPoint& r) { return r.summary.best_val_accuracy; }};
-      return {QStringLiteral("Best validation loss"), QStringLiteral("best val loss"),
+      return {QStringLiteral("Validation loss"), QStringLiteral("val loss"),
               [](const SweepRunPoint& r) { return r.summary.best_val_loss; }};
   }
   return {};
@@ -210,7 +212,8 @@ void build_sweep_plot(QCustomPlot& target, std::span<const SweepRunPoint> runs, 
     ymax = std::max(ymax, a.max);
   }
   QCPGraph* graph = plot->addGraph();
-  graph->setName(QStringLiteral("measured (mean of repeats)"));
+  graph->setName(kind == SweepPlotKind::val_metric ? QStringLiteral("best (mean of repeats)")
+                                                   : QStringLiteral("measured (mean of repeats)"));
   graph->setPen(QPen(QColor(31, 119, 180), 1.6));
   graph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 6));
   graph->setData(xs, ys, true);
@@ -219,6 +222,29 @@ void build_sweep_plot(QCustomPlot& target, std::span<const SweepRunPoint> runs, 
     bars->setName(QStringLiteral("min–max over repeats"));
     bars->setDataPlottable(graph);
     bars->setData(QSharedPointer<QCPErrorBarsDataContainer>::create(spread));
+  }
+
+  if (kind == SweepPlotKind::val_metric) {
+    const bool accuracy = has_accuracy(runs);
+    std::vector<BatchPoint> finals;
+    for (const SweepRunPoint& r : runs)
+      if (r.batch > 0.0 && r.status != RunStatus::out_of_memory && r.status != RunStatus::diverged)
+        finals.push_back(
+            {r.batch, accuracy ? r.summary.final_val_accuracy : r.summary.final_val_loss});
+    QVector<double> fx, fy;
+    for (const BatchAggregate& a : aggregate_by_batch(finals)) {
+      fx << a.batch;
+      fy << a.mean;
+      ymin = std::min(ymin, a.mean);
+      ymax = std::max(ymax, a.mean);
+    }
+    if (!fx.isEmpty()) {
+      QCPGraph* final_graph = plot->addGraph();
+      final_graph->setName(QStringLiteral("final (mean of repeats)"));
+      final_graph->setPen(QPen(QColor(44, 160, 44), 1.2, Qt::DashLine));
+      final_graph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssSquare, 5));
+      final_graph->setData(fx, fy, true);
+    }
   }
 
   const double x_lo = lo / 1.5;

@@ -185,7 +185,7 @@ class TestReport : public QObject {
     const QString p2 = page(2);
     for (const char* text :
          {"Sweep summary", "Throughput", "Peak memory", "Steps to target",
-          "Best validation accuracy", "batch size", "samples/s", "peak memory (MiB)", "S_min",
+          "Validation accuracy", "batch size", "samples/s", "peak memory (MiB)", "S_min",
           "B_noise", "Time to target", "time to target (s)", "fit: fastest at B"})
       QVERIFY2(p2.contains(QString::fromUtf8(text)), text);
     const QString p3 = page(3);

@@ -32,6 +32,7 @@ SweepRunPoint point(std::int64_t id, double batch, double steps, RunStatus statu
     p.summary.samples_per_s_median = 1000.0 * batch / (batch + 32.0);
     p.summary.peak_memory_bytes = static_cast<std::int64_t>(batch) * 1024 * 1024;
     p.summary.best_val_accuracy = 0.9;
+    p.summary.final_val_accuracy = 0.9 - batch / 10000.0;  // larger batches end further below
   }
   return p;
 }
@@ -130,6 +131,16 @@ class TestSweepSummary : public QObject {
     QCOMPARE(at->value, view.timeFit()->time_at(64.0));
     QVERIFY(view.note().contains(QStringLiteral("Time to target, fit T = α + β/B + γ·B: fastest")));
     QVERIFY(view.plot(SweepPlotKind::throughput));
+    // Validation: best and final, each the mean of the repeats; none for the run that failed.
+    QCustomPlot* val = view.plot(SweepPlotKind::val_metric);
+    QCPGraph* best = graph_named(val, QStringLiteral("best"));
+    QCPGraph* final_acc = graph_named(val, QStringLiteral("final"));
+    QVERIFY(best && final_acc);
+    QCOMPARE(final_acc->dataCount(), 6);
+    QCOMPARE(final_acc->data()->at(5)->key, 512.0);
+    QCOMPARE(final_acc->data()->at(5)->value, 0.9 - 512.0 / 10000.0);
+    QCOMPARE(best->data()->at(5)->value, 0.9);
+    QVERIFY(val->yAxis->range().contains(0.9 - 512.0 / 10000.0));
     // For looking at it: BATCHLAB_TEST_SHOTS=DIR saves the view as a PNG there.
     if (const QString dir = qEnvironmentVariable("BATCHLAB_TEST_SHOTS"); !dir.isEmpty()) {
       view.resize(1100, 620);
