@@ -150,6 +150,7 @@ void RunSession::loadSeries(std::int64_t id) {
       run.name = row->name.toStdString();
       run.visible = row->visible;
       if (row->batch > 0 && run.batch_size == 0) run.batch_size = row->batch;
+      run.predicted_total = row->predicted_memory;  // the memory plot's dashed line
     }
     emit updated();
   });

@@ -80,7 +80,7 @@ void MemoryPlot::rebuild(const QCPRange&, int) {
   std::int64_t device_total = 0;
   for (const auto& [id, run] : model().runs()) {
     const double total = static_cast<double>(total_bytes(run.memory));
-    const double predicted = run.predicted ? static_cast<double>(total_bytes(*run.predicted)) : 0;
+    const auto predicted = static_cast<double>(run.predicted_bytes());
     if (!run.visible || (total <= 0 && predicted <= 0)) continue;
     shown_.push_back(id);
     max_bytes = std::max({max_bytes, total, predicted});
@@ -123,8 +123,8 @@ void MemoryPlot::rebuild(const QCPRange&, int) {
       label->setClipToAxisRect(true);
       items_.push_back(label);
     }
-    if (run.predicted) {
-      const double p = static_cast<double>(total_bytes(*run.predicted)) / unit_;
+    if (run.predicted_bytes() > 0) {
+      const double p = static_cast<double>(run.predicted_bytes()) / unit_;
       auto* line = new QCPItemLine(plot());
       line->start->setCoords(key - kBarWidth * 0.65, p);
       line->end->setCoords(key + kBarWidth * 0.65, p);
@@ -189,8 +189,8 @@ std::optional<LivePlot::Hit> MemoryPlot::nearest(const QPointF& pixel) const {
   text += QStringLiteral("\ntotal: %1 (peak %2)")
               .arg(format_bytes(total_bytes(run->memory)))
               .arg(format_bytes(run->peak_memory));
-  if (run->predicted)
-    text += QStringLiteral("\npredicted: %1").arg(format_bytes(total_bytes(*run->predicted)));
+  if (run->predicted_bytes() > 0)
+    text += QStringLiteral("\npredicted: %1").arg(format_bytes(run->predicted_bytes()));
   return Hit{k, static_cast<double>(total_bytes(run->memory)) / unit_, text};
 }
 

@@ -23,6 +23,7 @@ bool is_failure(RunStatus status) {
 void apply_summary(RunRow& row, const RunSummary& summary) {
   if (std::isfinite(summary.samples_per_s_median)) row.samples_per_s = summary.samples_per_s_median;
   if (summary.peak_memory_bytes > 0) row.peak_memory = summary.peak_memory_bytes;
+  if (summary.predicted_memory_bytes > 0) row.predicted_memory = summary.predicted_memory_bytes;
   if (std::isfinite(summary.final_val_accuracy)) row.val_accuracy = summary.final_val_accuracy;
   if (std::isfinite(summary.final_val_loss)) row.val_loss = summary.final_val_loss;
   row.to_target.clear();

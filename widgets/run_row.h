@@ -22,6 +22,7 @@ struct RunRow {
   double lr = kNaN;
   double samples_per_s = kNaN;  // median when finished, moving average while running
   std::int64_t peak_memory = 0;
+  std::int64_t predicted_memory = 0;  // the memory model's total (stored summary); 0: unknown
   double val_accuracy = kNaN;
   double val_loss = kNaN;
   QString to_target;     // "1,240 steps · 3.2 s"; empty: not reached or no target

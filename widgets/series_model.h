@@ -59,12 +59,17 @@ struct RunSeries {
   MemoryBytes memory{};
   std::int64_t peak_memory = 0;
   std::optional<MemoryBytes> predicted;  // the memory model, when the run started here
-  std::int64_t device_total = 0;         // 0: unknown
-  std::int64_t batch_size = 0;           // the largest batch a step has used so far
-  std::int64_t last_batch = 0;           // the latest step's batch
-  double last_b_simple = kNaN;           // the latest noise scale measured
-  std::int64_t dropped = 0;              // steps refused for a non-finite x
-  int generation = 0;  // bumped when load() replaces the points: caches start over
+  // The model's total alone, for a run read back from the store (its summary keeps only that).
+  std::int64_t predicted_total = 0;
+  std::int64_t predicted_bytes() const {
+    return predicted ? total_bytes(*predicted) : predicted_total;
+  }
+  std::int64_t device_total = 0;  // 0: unknown
+  std::int64_t batch_size = 0;    // the largest batch a step has used so far
+  std::int64_t last_batch = 0;    // the latest step's batch
+  double last_b_simple = kNaN;    // the latest noise scale measured
+  std::int64_t dropped = 0;       // steps refused for a non-finite x
+  int generation = 0;             // bumped when load() replaces the points: caches start over
 
   bool empty() const { return steps.size() == 0 && evals.size() == 0; }
 };

@@ -172,6 +172,11 @@ void TestMainWindow::storedRunsLoadAtStartAndOverlay() {
   QCOMPARE(w->lossPlot()->rawGraph(big_id)->dataCount(), 6);     // 3 steps × 2 epochs
   QVERIFY(w->lossPlot()->rawGraph(small_id)->visible());
   QCOMPARE(w->memoryPlot()->shownRuns().size(), std::size_t{2});
+  // Stored runs keep the memory model's total: the dashed line is there after a restart too,
+  // and on the CPU it is what the run measured.
+  const RunSeries* small = w->session()->series().find(small_id);
+  QVERIFY(small && small->predicted_bytes() > 0);
+  QCOMPARE(small->predicted_bytes(), table.find(small_id)->peak_memory);
   table.setVisible(small_id, false);
   QTRY_VERIFY(!w->lossPlot()->rawGraph(small_id)->visible());  // at the next plot turn
 }
