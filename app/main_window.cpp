@@ -257,6 +257,7 @@ BatchFinderDialog* MainWindow::openBatchFinder() {
 SweepDialog* MainWindow::openSweepDialog() {
   auto* dialog = new SweepDialog(form_->config(), this);
   dialog->setAttribute(Qt::WA_DeleteOnClose);
+  dialog->setMachineBusy(controller_->busy());
   connect(dialog, &SweepDialog::startSweep, this,
           [this](const SweepConfig& sweep, const std::optional<StepTimeModel>& step_time) {
             const bool queued = controller_->busy();

@@ -449,8 +449,17 @@ QString SweepDialog::totalText() const {
   const SweepEstimate estimate = estimate_sweep(plans_, *step_time_);
   if (!std::isfinite(estimate.total_s))
     return tr("%1 · no total: a run has no epoch, step or time limit").arg(runs);
-  return tr("%1 · at most %2 (runs that reach their target end sooner) · step time from %3")
-      .arg(runs, format_duration(estimate.total_s), QString::fromStdString(step_time_->basis));
+  QString text =
+      tr("%1 · at most %2 (runs that reach their target end sooner) · step time from %3")
+          .arg(runs, format_duration(estimate.total_s), QString::fromStdString(step_time_->basis));
+  if (machine_busy_)
+    text += tr(" — timed while another run was training, so probably longer than it will be");
+  return text;
+}
+
+void SweepDialog::setMachineBusy(bool busy) {
+  machine_busy_ = busy;
+  total_->setText(totalText());
 }
 
 QString SweepDialog::baseText() const {

@@ -58,6 +58,9 @@ class SweepDialog final : public QDialog {
   const std::optional<StepTimeModel>& stepTime() const { return step_time_; }
   QPushButton* startButton() const { return start_; }
 
+  // Another run is training while the dialog times its steps: the estimate says it may be long.
+  void setMachineBusy(bool busy);
+
   // The fields, for tests and automation (each edit schedules a refresh like typing does).
   void setName(const QString& name);
   void setBatchSizes(const QString& list);  // "8, 32, 128"
@@ -101,6 +104,7 @@ class SweepDialog final : public QDialog {
   std::string calibrating_key_;  // what the calibration in flight measures
   QString calibration_error_;
   QString problem_text_;
+  bool machine_busy_ = false;
   RunControl calibration_control_;
   QFutureWatcher<Calibration> watcher_;
   QTimer refresh_timer_;

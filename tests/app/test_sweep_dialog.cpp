@@ -93,6 +93,9 @@ class TestSweepDialog : public WindowTestBase {
     QCOMPARE(cellText(t, 0, SweepDialog::ColSteps), QStringLiteral("1,600"));
     QCOMPARE(cellText(t, 6, SweepDialog::ColSteps), QStringLiteral("200"));
     QVERIFY(cellText(t, 0, SweepDialog::ColTime) != QStringLiteral("…"));
+    QVERIFY(!dialog.totalText().contains(QStringLiteral("another run")));
+    dialog.setMachineBusy(true);  // a run training beside the timing steps slows them
+    QVERIFY(dialog.totalText().contains(QStringLiteral("timed while another run was training")));
     // No stop-target hint: this base has a target.
     QVERIFY(dialog.baseText().contains(QStringLiteral("val_accuracy ≥ 0.75")));
   }
