@@ -7,6 +7,9 @@
 #include <QCloseEvent>
 #include <QDockWidget>
 #include <QFileDialog>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMessageBox>
 #include <QScreen>
 #include <QScrollArea>
 #include <QShortcut>
@@ -58,6 +61,7 @@ MainWindow::MainWindow(AppSettings& settings, const std::filesystem::path& store
   sweep_summary_ = new SweepSummaryDock(*session_, this);  // tabbed behind the runs table
   new RunsMenu(*session_, runs_view_);                     // rename, tag, delete
   createActions();
+  createMenus();
   progress_ = new RunProgress(this);
   statusBar()->addPermanentWidget(progress_);
   default_state_ = saveState();
@@ -187,11 +191,16 @@ void MainWindow::createActions() {
   settings_action_ =
       bar->addAction(style()->standardIcon(QStyle::SP_FileDialogDetailedView), tr("Settings"));
   settings_action_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Comma));
-  for (QAction* a : {run_, pause_, stop_, sweep_, open_store_, settings_action_})
-    a->setShortcutContext(Qt::WindowShortcut);
   auto* reports = new ReportExporter(*session_, this);
-  bar->addAction(reports->action());
-  bar->addAction(reports->compareAction());
+  export_report_ = reports->action();
+  export_report_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+  compare_ = reports->compareAction();
+  compare_->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
+  bar->addAction(export_report_);
+  bar->addAction(compare_);
+  for (QAction* a :
+       {run_, pause_, stop_, sweep_, open_store_, settings_action_, export_report_, compare_})
+    a->setShortcutContext(Qt::WindowShortcut);
   connect(reports, &ReportExporter::exported, this, [this](const QString& path) {
     statusBar()->showMessage(tr("Wrote %1").arg(path), 8000);
   });
@@ -201,6 +210,76 @@ void MainWindow::createActions() {
   connect(stop_, &QAction::triggered, controller_, &RunController::stop);
   connect(open_store_, &QAction::triggered, this, &MainWindow::chooseStore);
   connect(settings_action_, &QAction::triggered, this, &MainWindow::showSettings);
+}
+
+void MainWindow::createMenus() {
+  QMenu* file = menuBar()->addMenu(tr("&File"));
+  file->addAction(open_store_);
+  file->addSeparator();
+  file->addAction(export_report_);
+  file->addAction(compare_);
+  file->addSeparator();
+  file->addAction(settings_action_);
+  file->addSeparator();
+  QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+  quit->setShortcut(
+      QKeySequence(Qt::CTRL | Qt::Key_Q));  // StandardKey Quit is empty on some platforms
+  quit->setShortcutContext(Qt::WindowShortcut);
+  quit->setMenuRole(QAction::QuitRole);
+
+  QMenu* run = menuBar()->addMenu(tr("&Run"));
+  for (QAction* a : {run_, pause_, stop_}) run->addAction(a);
+  run->addSeparator();
+  run->addAction(sweep_);
+  run->addAction(find_batch_);
+
+  QMenu* view = menuBar()->addMenu(tr("&View"));
+  for (QDockWidget* dock : findChildren<QDockWidget*>()) view->addAction(dock->toggleViewAction());
+  view->addSeparator();
+  view->addAction(tr("Reset layout"), this, [this] { restoreState(default_state_); });
+
+  QMenu* help = menuBar()->addMenu(tr("&Help"));
+  QAction* keys = help->addAction(tr("Keyboard shortcuts"), this, &MainWindow::showShortcuts);
+  keys->setShortcut(QKeySequence(Qt::Key_F1));
+  help->addAction(tr("About BatchLab"), this, &MainWindow::showAbout)
+      ->setMenuRole(QAction::AboutRole);
+}
+
+QString MainWindow::shortcutsText() const {
+  QStringList lines;
+  for (QMenu* menu : menuBar()->findChildren<QMenu*>()) {
+    for (QAction* a : menu->actions()) {
+      if (a->shortcut().isEmpty()) continue;
+      QString name = a->text();
+      name.remove(QLatin1Char('&'));
+      lines << QStringLiteral("%1\t%2").arg(name, a->shortcut().toString(QKeySequence::NativeText));
+    }
+  }
+  lines << tr("Pause / resume (over the plots)\tSpace");
+  lines.removeDuplicates();
+  return lines.join(QLatin1Char('\n'));
+}
+
+void MainWindow::showShortcuts() {
+  QString rows;
+  for (const QString& line : shortcutsText().split(QLatin1Char('\n'))) {
+    const QStringList cells = line.split(QLatin1Char('\t'));
+    rows += QStringLiteral("<tr><td>%1</td><td>&nbsp;&nbsp;<b>%2</b></td></tr>")
+                .arg(cells.value(0).toHtmlEscaped(), cells.value(1).toHtmlEscaped());
+  }
+  QMessageBox box(QMessageBox::NoIcon, tr("Keyboard shortcuts"),
+                  QStringLiteral("<table>%1</table>").arg(rows), QMessageBox::Close, this);
+  box.exec();
+}
+
+void MainWindow::showAbout() {
+  QMessageBox::about(
+      this, tr("About BatchLab"),
+      tr("<h3>BatchLab %1</h3><p>A workbench for batch-size experiments: throughput, memory and "
+         "loss against batch size, sweeps with the critical-batch-size fit, and reports.</p>"
+         "<p>Built with Qt %2, QCustomPlot, Eigen, SQLite, nlohmann-json and CLI11. Headless "
+         "runs: <tt>batchlab-cli</tt>.</p>")
+          .arg(QApplication::applicationVersion(), QString::fromLatin1(qVersion())));
 }
 
 void MainWindow::updateActions() {

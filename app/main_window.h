@@ -67,6 +67,9 @@ class MainWindow final : public QMainWindow {
   // Sweep…: a sweep dialog over the form's experiment; Start hands the sweep to the controller
   // (at once, or queued behind the run in progress).
   SweepDialog* openSweepDialog();
+  // Every action with a shortcut, one "Name<TAB>Keys" line each, as Help ▸ Keyboard shortcuts
+  // lists them (read from the actions themselves, so the list cannot go stale).
+  QString shortcutsText() const;
   // Drains pending events and redraws every plot now (for screenshots).
   void flushAndRepaint();
 
@@ -75,6 +78,9 @@ class MainWindow final : public QMainWindow {
 
  private:
   void createActions();
+  void createMenus();
+  void showShortcuts();
+  void showAbout();
   void createDocks();
   QWidget* createPlots();
   void restoreSettings();
@@ -108,6 +114,8 @@ class MainWindow final : public QMainWindow {
   SweepSummaryDock* sweep_summary_ = nullptr;
   QAction* open_store_ = nullptr;
   QAction* settings_action_ = nullptr;
+  QAction* export_report_ = nullptr;
+  QAction* compare_ = nullptr;
   QByteArray default_state_;
   QDockWidget* experiment_dock_ = nullptr;
   QDockWidget* runs_dock_ = nullptr;

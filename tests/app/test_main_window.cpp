@@ -2,6 +2,9 @@
 // closing mid-run stores `stopped`, invalid fields disable Run with the reason, failures say
 // why without a modal, stored runs overlay, settings persist, and a flood of tiny steps never
 // starves the GUI thread.
+#include <QDockWidget>
+#include <QMenu>
+#include <QMenuBar>
 #include <QtTest>
 
 #include <QElapsedTimer>
@@ -51,6 +54,7 @@ class TestMainWindow : public WindowTestBase {
   void storedRunsLoadAtStartAndOverlay();
   void settingsPersist();
   void floodKeepsTheGuiThreadResponsive();
+  void menusListEveryActionWithItsShortcut();
 };
 
 void TestMainWindow::init() {
@@ -246,6 +250,37 @@ void TestMainWindow::floodKeepsTheGuiThreadResponsive() {
   QVERIFY(w->lossPlot()->rawGraph(id)->dataCount() <= 2 * w->lossPlot()->buckets() + 2);
   RunStore store(store_);
   QCOMPARE(store.steps(id).size(), steps);
+}
+
+void TestMainWindow::menusListEveryActionWithItsShortcut() {
+  auto w = makeWindow();
+  QStringList menus;
+  for (QAction* a : w->menuBar()->actions()) menus << a->text().remove(QLatin1Char('&'));
+  QCOMPARE(menus, (QStringList{"File", "Run", "View", "Help"}));
+  // The toolbar's actions are the menus' actions: one enabled state, one shortcut each.
+  bool in_a_menu = false;
+  for (QMenu* m : w->menuBar()->findChildren<QMenu*>())
+    in_a_menu |= m->actions().contains(w->runAction());
+  QVERIFY(in_a_menu);
+  const QString keys = w->shortcutsText();
+  for (const char* line : {"Run\tCtrl+R", "Sweep…\tCtrl+Shift+R", "Stop\tCtrl+.",
+                           "Export report…\tCtrl+E", "Quit\tCtrl+Q", "Open store…\tCtrl+O"})
+    QVERIFY2(keys.contains(QString::fromUtf8(line)), qPrintable(keys));
+  // No two actions share a shortcut.
+  QStringList seen;
+  for (const QString& l : keys.split(QLatin1Char('\n'))) {
+    const QString k = l.section(QLatin1Char('\t'), 1);
+    QVERIFY2(!seen.contains(k), qPrintable(k));
+    seen << k;
+  }
+  // View lists every dock, so a closed one can be brought back.
+  QMenu* view = nullptr;
+  for (QMenu* m : w->menuBar()->findChildren<QMenu*>())
+    if (m->title() == QStringLiteral("&View")) view = m;
+  QVERIFY(view);
+  int docks = 0;
+  for (QAction* a : view->actions()) docks += a->isCheckable();
+  QCOMPARE(docks, static_cast<int>(w->findChildren<QDockWidget*>().size()));
 }
 
 QTEST_MAIN(TestMainWindow)
