@@ -27,6 +27,13 @@ void AppSettings::setLastConfigJson(const QString& json) {
   settings_->setValue("experiment/last_config", json);
 }
 
+QString AppSettings::lastSweepJson() const {
+  return settings_->value("sweep/last").toString();
+}
+void AppSettings::setLastSweepJson(const QString& json) {
+  settings_->setValue("sweep/last", json);
+}
+
 QString AppSettings::storePath() const {
   return settings_->value("store/path").toString();
 }

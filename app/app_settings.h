@@ -1,6 +1,7 @@
 // defines: AppSettings (what the workbench remembers between sessions, over QSettings)
-// Window geometry and dock layout, the last experiment as config JSON, the store path and the
-// loss plot's view choices. Tests pass an INI file in a temporary folder, never the user's.
+// Window geometry and dock layout, the last experiment as config JSON, the last sweep's fields, the
+// store path and the loss plot's view choices. Tests pass an INI file in a temporary folder, never
+// the user's.
 #pragma once
 
 #include <memory>
@@ -24,6 +25,10 @@ class AppSettings {
 
   QString lastConfigJson() const;
   void setLastConfigJson(const QString& json);
+
+  // The Sweep dialog's fields last started (a sweep config JSON; its base is not reused).
+  QString lastSweepJson() const;
+  void setLastSweepJson(const QString& json);
 
   QString storePath() const;  // empty: the default store
   void setStorePath(const QString& path);

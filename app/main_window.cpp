@@ -337,9 +337,21 @@ SweepDialog* MainWindow::openSweepDialog() {
   auto* dialog = new SweepDialog(form_->config(), this);
   dialog->setAttribute(Qt::WA_DeleteOnClose);
   dialog->setMachineBusy(controller_->busy());
+  // The fields of the sweep last started come back (a base that no longer reads is skipped:
+  // only the fields are wanted, over the form's experiment).
+  if (const QString last = settings_.lastSweepJson(); !last.isEmpty()) {
+    try {
+      nlohmann::json j = nlohmann::json::parse(last.toStdString());
+      j["base"] = run_config_to_json(form_->config());
+      dialog->restoreFields(sweep_config_from_json(j, "settings"));
+    } catch (const std::exception&) {
+      // Fields from an older version: start from the suggestion instead.
+    }
+  }
   connect(dialog, &SweepDialog::startSweep, this,
           [this](const SweepConfig& sweep, const std::optional<StepTimeModel>& step_time) {
             const bool queued = controller_->busy();
+            settings_.setLastSweepJson(QString::fromStdString(sweep_config_to_json(sweep).dump()));
             controller_->submitSweep(sweep, step_time);
             statusBar()->showMessage(
                 queued ? tr("Sweep %1 queued after the current run")

@@ -457,6 +457,19 @@ QString SweepDialog::totalText() const {
   return text;
 }
 
+void SweepDialog::restoreFields(const SweepConfig& earlier) {
+  SweepConfig fields = earlier;
+  fields.base = form_config_;
+  preset_.reset();
+  description_.clear();
+  {
+    const QSignalBlocker block(source_);
+    source_->setCurrentIndex(0);
+  }
+  fillFrom(fields);
+  refresh();
+}
+
 void SweepDialog::setMachineBusy(bool busy) {
   machine_busy_ = busy;
   total_->setText(totalText());

@@ -58,6 +58,10 @@ class SweepDialog final : public QDialog {
   const std::optional<StepTimeModel>& stepTime() const { return step_time_; }
   QPushButton* startButton() const { return start_; }
 
+  // Fills the sweep fields (name, batch sizes, learning rates, rule, repeats) from an earlier
+  // sweep; the base stays the form's experiment.
+  void restoreFields(const SweepConfig& earlier);
+
   // Another run is training while the dialog times its steps: the estimate says it may be long.
   void setMachineBusy(bool busy);
 

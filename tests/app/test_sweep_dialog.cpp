@@ -330,6 +330,20 @@ class TestSweepDialog : public WindowTestBase {
     };
     QTRY_VERIFY_WITH_TIMEOUT(throughput() && throughput()->graphCount() > 0, 5000);
     QVERIFY(w->sweepSummary()->isVisible());
+
+    // Sweep… again (even after a restart) starts from the fields of the sweep last started, over
+    // whatever the form holds now.
+    w->close();
+    w = makeWindow();
+    RunConfig changed = target_config();
+    changed.optimizer.lr = 0.02;
+    w->form()->setConfig(changed);
+    SweepDialog* again = w->openSweepDialog();
+    const SweepConfig restored = again->sweep();
+    QCOMPARE(restored.name, std::string("from the form"));
+    QCOMPARE(restored.batch_sizes, (std::vector<std::int64_t>{16, 32}));
+    QCOMPARE(restored.base.optimizer.lr, 0.02);
+    delete again;
   }
 };
 
