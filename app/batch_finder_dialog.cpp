@@ -17,6 +17,7 @@
 #include <QtConcurrent>
 
 #include "widgets/format.h"
+#include "widgets/problem_label.h"
 
 namespace batchlab {
 namespace {
@@ -74,9 +75,7 @@ BatchFinderDialog::BatchFinderDialog(const RunConfig& config, QWidget* parent)
   form->addRow(tr("Steps per trial"), steps_);
   layout->addLayout(form);
 
-  problem_ = new QLabel(this);
-  problem_->setStyleSheet(QStringLiteral("color: #c0392b; font-weight: bold;"));
-  problem_->setWordWrap(true);
+  problem_ = make_problem_label(this);
   problem_->setVisible(false);
   layout->addWidget(problem_);
 

@@ -26,6 +26,7 @@
 #include "engine/experiment/atomic_file.h"
 #include "engine/experiment/config_io.h"
 #include "widgets/format.h"
+#include "widgets/problem_label.h"
 
 namespace batchlab {
 namespace {
@@ -213,9 +214,7 @@ void SweepDialog::buildUi() {
   form->addRow(tr("Repeats"), repeats_);
   layout->addLayout(form);
 
-  problem_ = new QLabel(this);
-  problem_->setStyleSheet(QStringLiteral("color: #c0392b; font-weight: bold;"));
-  problem_->setWordWrap(true);
+  problem_ = make_problem_label(this);
   problem_->setVisible(false);
   layout->addWidget(problem_);
   hint_ = new QLabel(this);

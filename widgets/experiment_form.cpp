@@ -16,6 +16,7 @@
 #include "engine/data/load_dataset.h"
 #include "engine/experiment/config_io.h"
 #include "widgets/dataset_preview.h"
+#include "widgets/problem_label.h"
 
 namespace batchlab {
 namespace {
@@ -45,9 +46,7 @@ ExperimentForm::ExperimentForm(QWidget* parent) : QWidget(parent) {
   layout->addWidget(buildBatchGroup());
   layout->addWidget(buildStopGroup());
   layout->addWidget(buildDeviceGroup());
-  problem_label_ = new QLabel(this);
-  problem_label_->setWordWrap(true);
-  problem_label_->setStyleSheet(QStringLiteral("color: #c0392b; font-weight: bold;"));
+  problem_label_ = make_problem_label(this);
   layout->addWidget(problem_label_);
   layout->addStretch(1);
   setConfig(RunConfig{});

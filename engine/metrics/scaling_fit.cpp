@@ -20,20 +20,26 @@ std::string batch_text(double b) {
 
 }  // namespace
 
-ScalingFit fit_steps_to_target(std::span<const BatchPoint> points, FitWeighting weighting) {
-  std::vector<BatchPoint> used;
+FitPoints fit_points(std::span<const BatchPoint> points, std::size_t min_batch_sizes,
+                     const std::string& need) {
+  FitPoints out;
   for (const auto& p : points)
-    if (usable(p)) used.push_back(p);
-  std::vector<double> batches;
-  for (const auto& p : used) batches.push_back(p.batch);
-  std::sort(batches.begin(), batches.end());
-  batches.erase(std::unique(batches.begin(), batches.end()), batches.end());
-  if (batches.size() < 2)
-    throw Error(
-        "cannot fit S = S_min(1 + B_noise/B): it needs steps-to-target at two or more "
-        "batch sizes, got " +
-        std::to_string(batches.size()) + " (" + std::to_string(used.size()) + " usable point" +
-        (used.size() == 1 ? "" : "s") + "); runs that never reached the target have none");
+    if (usable(p)) out.used.push_back(p);
+  for (const auto& p : out.used) out.batches.push_back(p.batch);
+  std::sort(out.batches.begin(), out.batches.end());
+  out.batches.erase(std::unique(out.batches.begin(), out.batches.end()), out.batches.end());
+  if (out.batches.size() < min_batch_sizes)
+    throw Error(need + ", got " + std::to_string(out.batches.size()) + " (" +
+                std::to_string(out.used.size()) + " usable point" +
+                (out.used.size() == 1 ? "" : "s") +
+                "); runs that never reached the target have none");
+  return out;
+}
+
+ScalingFit fit_steps_to_target(std::span<const BatchPoint> points, FitWeighting weighting) {
+  const auto [used, batches] = fit_points(
+      points, 2,
+      "cannot fit S = S_min(1 + B_noise/B): it needs steps-to-target at two or more batch sizes");
 
   // Weighted least squares for S = a + b·x with x = 1/B, centred on the weighted means so that
   // x values of very different size do not cancel in the normal equations.

@@ -1,4 +1,5 @@
-// defines: BatchPoint, ScalingFit, fit_steps_to_target, steps_model, examples_model,
+// defines: BatchPoint, FitPoints, fit_points, ScalingFit, fit_steps_to_target, steps_model,
+// examples_model,
 //          throughput_knee, BatchAggregate, aggregate_by_batch
 // The sweep-summary maths (DESIGN §3, McCandlish et al. 2018; Shallue et al. 2019):
 //
@@ -17,6 +18,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace batchlab {
@@ -27,6 +29,17 @@ struct BatchPoint {
   double batch = 0.0;  // B
   double value = 0.0;
 };
+
+// The points a fit can use — finite, positive batch and value — and their distinct batch sizes,
+// ascending. Throws Error "<need>, got N (M usable points); runs that never reached the target
+// have none" when fewer than `min_batch_sizes` distinct batch sizes are left; `need` says what
+// the fit wanted ("cannot fit …: it needs … at two or more batch sizes").
+struct FitPoints {
+  std::vector<BatchPoint> used;
+  std::vector<double> batches;
+};
+FitPoints fit_points(std::span<const BatchPoint> points, std::size_t min_batch_sizes,
+                     const std::string& need);
 
 enum class FitWeighting {
   relative,  // minimise Σ ((Ŝ − S)/S)²  (default)

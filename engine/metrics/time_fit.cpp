@@ -18,10 +18,6 @@
 namespace batchlab {
 namespace {
 
-bool usable(const BatchPoint& p) {
-  return std::isfinite(p.batch) && p.batch > 0 && std::isfinite(p.value) && p.value > 0;
-}
-
 struct Solution {
   std::array<double, 3> coef{};                           // α, β, γ
   double cost = std::numeric_limits<double>::infinity();  // Σ ((T̂ − T)/T)²
@@ -57,19 +53,10 @@ std::optional<double> TimeToTargetFit::fastest_batch() const {
 }
 
 TimeToTargetFit fit_time_to_target(std::span<const BatchPoint> points) {
-  std::vector<BatchPoint> used;
-  for (const auto& p : points)
-    if (usable(p)) used.push_back(p);
-  std::vector<double> batches;
-  for (const auto& p : used) batches.push_back(p.batch);
-  std::sort(batches.begin(), batches.end());
-  batches.erase(std::unique(batches.begin(), batches.end()), batches.end());
-  if (batches.size() < 3)
-    throw Error(
-        "cannot fit T = α + β/B + γ·B to time-to-target: it needs times at three or more batch "
-        "sizes, got " +
-        std::to_string(batches.size()) + " (" + std::to_string(used.size()) + " usable point" +
-        (used.size() == 1 ? "" : "s") + "); runs that never reached the target have none");
+  const auto [used, batches] = fit_points(
+      points, 3,
+      "cannot fit T = α + β/B + γ·B to time-to-target: it needs times at three or more batch "
+      "sizes");
 
   // Rows weighted by 1/T: minimising Σ (T̂/T − 1)² is least squares on the relative error.
   Eigen::MatrixXd design(static_cast<Eigen::Index>(used.size()), 3);
