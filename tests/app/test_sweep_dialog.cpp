@@ -50,6 +50,18 @@ double budget_between(const RunConfig& c, std::int64_t fits, std::int64_t too_bi
   return (bytes(fits) + bytes(std::min(too_big, data.train.rows))) / 2.0 / (1024.0 * 1024.0);
 }
 
+// A session on the test's store and a controller feeding it: the window's machinery without
+// the window.
+struct Worker {
+  explicit Worker(const std::filesystem::path& store) {
+    session.loadStore(store, error);
+    controller.setStorePath(store);
+  }
+  RunSession session;
+  RunController controller{&session.bridge()};
+  QString error;
+};
+
 QString cellText(const QTableWidget* t, int row, int column) {
   const QTableWidgetItem* item = t->item(row, column);
   return item ? item->text() : QString();
@@ -173,11 +185,10 @@ class TestSweepDialog : public WindowTestBase {
   }
 
   void fourPointSweepThroughTheController() {
-    RunSession session;
-    QString error;
-    QVERIFY2(session.loadStore(store_, error), qPrintable(error));
-    RunController controller(&session.bridge());
-    controller.setStorePath(store_);
+    Worker worker(store_);
+    QVERIFY2(worker.error.isEmpty(), qPrintable(worker.error));
+    RunSession& session = worker.session;
+    RunController& controller = worker.controller;
 
     SweepConfig sweep;
     sweep.name = "four";
@@ -243,11 +254,10 @@ class TestSweepDialog : public WindowTestBase {
   }
 
   void stopEndsTheSweep() {
-    RunSession session;
-    QString error;
-    QVERIFY2(session.loadStore(store_, error), qPrintable(error));
-    RunController controller(&session.bridge());
-    controller.setStorePath(store_);
+    Worker worker(store_);
+    QVERIFY2(worker.error.isEmpty(), qPrintable(worker.error));
+    RunSession& session = worker.session;
+    RunController& controller = worker.controller;
     SweepConfig sweep;
     sweep.name = "endless";
     sweep.base = long_config();
@@ -268,11 +278,9 @@ class TestSweepDialog : public WindowTestBase {
   }
 
   void badSweepIsRefusedAndStoresNothing() {
-    RunSession session;
-    QString error;
-    QVERIFY2(session.loadStore(store_, error), qPrintable(error));
-    RunController controller(&session.bridge());
-    controller.setStorePath(store_);
+    Worker worker(store_);
+    QVERIFY2(worker.error.isEmpty(), qPrintable(worker.error));
+    RunController& controller = worker.controller;
     SweepConfig sweep;
     sweep.name = "missing data";
     sweep.base = target_config();
