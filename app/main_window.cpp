@@ -430,7 +430,8 @@ void MainWindow::onSweepFinished(const SweepStatus& status) {
                            .arg(status.name, format_count(status.runs_done, tr("run"), tr("runs")));
   statusBar()->showMessage(what + tr(" · its metrics against batch size are in Sweep summary"),
                            10000);
-  // The summary is what a sweep is for: bring it to the front with the sweep's runs ticked.
+  // The summary is what a sweep is for: bring it to the front with this sweep's runs alone.
+  session_->table().showOnlySweep(status.sweep_id);
   sweep_summary_->refresh();
   sweep_summary_->raise();
   // Five plots need more than the runs table's strip: give the bottom docks ~45% of the height

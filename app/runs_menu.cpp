@@ -112,9 +112,7 @@ bool RunsMenu::removeSweep(std::int64_t sweep_id, QString& error) {
 }
 
 void RunsMenu::showSweepSummary(std::int64_t sweep_id) {
-  RunsTableModel& table = session_.table();
-  const QModelIndex group = table.groupIndex(sweep_id);
-  if (group.isValid()) table.setData(group, Qt::Checked, Qt::CheckStateRole);
+  session_.table().showOnlySweep(sweep_id);
   if (auto* dock = view_->window()->findChild<QDockWidget*>(QStringLiteral("sweepSummaryDock"))) {
     dock->show();
     dock->raise();

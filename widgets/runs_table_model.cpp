@@ -284,6 +284,14 @@ void RunsTableModel::setVisible(std::int64_t id, bool visible) {
   if (box.isValid()) setData(box, visible ? Qt::Checked : Qt::Unchecked, Qt::CheckStateRole);
 }
 
+void RunsTableModel::showOnlySweep(std::int64_t sweep_id) {
+  for (const std::int64_t id : runIds())
+    if (const RunRow* row = find(id); row && row->sweep_id != sweep_id && row->visible)
+      setVisible(id, false);
+  if (const QModelIndex group = groupIndex(sweep_id); group.isValid())
+    setData(group, Qt::Checked, Qt::CheckStateRole);
+}
+
 void RunsTableModel::setSweepInfo(std::int64_t sweep_id, const SweepInfo& info) {
   sweeps_[sweep_id] = info;
   if (const QModelIndex group = groupIndex(sweep_id); group.isValid())

@@ -71,6 +71,9 @@ class RunsTableModel final : public QAbstractItemModel {
   bool startsExpanded(const QModelIndex& group) const;
 
   void setVisible(std::int64_t id, bool visible);
+  // Ticks the sweep's runs and unticks every other run, so the plots and the sweep summary show
+  // that sweep alone (a run of another experiment at the same batch size would skew it).
+  void showOnlySweep(std::int64_t sweep_id);
   // Name, created time and planned run count of a sweep; may come before or after its runs.
   void setSweepInfo(std::int64_t sweep_id, const SweepInfo& info);
   void setSweepName(std::int64_t sweep_id, const QString& name);

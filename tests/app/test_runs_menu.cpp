@@ -208,7 +208,8 @@ class TestRunsMenu : public QObject {
     QCOMPARE(texts(m),
              (QStringList{"Show sweep summary", "Rename sweep…", "Delete sweep and its 3 runs…"}));
 
-    // Show: every run of the sweep ticked, the summary dock in front with their fit.
+    // Show: every run of the sweep ticked and no other, the summary dock in front with their fit.
+    session.table().setVisible(1, true);
     action(m, QStringLiteral("Show sweep summary"))->trigger();
     for (const std::int64_t id : {2, 3, 4}) QVERIFY(session.table().find(id)->visible);
     QVERIFY(!session.table().find(1)->visible);

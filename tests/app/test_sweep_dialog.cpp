@@ -303,6 +303,11 @@ class TestSweepDialog : public WindowTestBase {
 
   void windowSweepActionSweepsTheFormsExperiment() {
     auto w = makeWindow();
+    // A run from before, ticked: the sweep's summary must not mix it in.
+    QVERIFY(runAndWait(*w, target_config()));
+    w->session()->drainNow();
+    const std::int64_t earlier = w->session()->table().runIds().at(0);
+    QVERIFY(w->session()->table().find(earlier)->visible);
     w->form()->setConfig(target_config());
     QVERIFY(w->sweepAction()->isEnabled());
     SweepDialog* dialog = w->openSweepDialog();
@@ -338,6 +343,8 @@ class TestSweepDialog : public WindowTestBase {
     };
     QTRY_VERIFY_WITH_TIMEOUT(throughput() && throughput()->graphCount() > 0, 5000);
     QVERIFY(w->sweepSummary()->isVisible());
+    QVERIFY(!w->session()->table().find(earlier)->visible);  // only the sweep's runs are ticked
+    for (const RunRecord& r : runs) QVERIFY(w->session()->table().find(r.id)->visible);
 
     // Sweep… again (even after a restart) starts from the fields of the sweep last started, over
     // whatever the form holds now.
