@@ -406,7 +406,13 @@ void MainWindow::onRunFinished(const RunFinished& finished) {
   const QString who =
       QStringLiteral("#%1 %2").arg(finished.run_id).arg(row ? row->name : QString());
   const QString how = status_text(finished.status);
-  if (is_failure(finished.status)) {
+  const bool in_sweep = row && row->sweep_id != 0;
+  if (is_failure(finished.status) && in_sweep && finished.status != RunStatus::failed) {
+    // Out of memory or diverged inside a sweep is a result the summary will show, not an error.
+    banner_->showMessage(tr("Run %1 %2: %3 — the sweep goes on")
+                             .arg(who, how, QString::fromStdString(finished.reason)),
+                         MessageBanner::Kind::warning);
+  } else if (is_failure(finished.status)) {
     banner_->showMessage(tr("Run %1 %2: %3").arg(who, how, QString::fromStdString(finished.reason)),
                          MessageBanner::Kind::error);
     statusBar()->showMessage(tr("Run %1 %2 (see the message above the plots)").arg(who, how), 8000);

@@ -20,6 +20,7 @@
 #include "engine/metrics/memory_model.h"
 #include "engine/train/trainer.h"
 #include "widgets/experiment_form.h"
+#include "widgets/message_banner.h"
 #include "widgets/sweep_summary_view.h"
 #include "window_test_base.h"
 
@@ -315,6 +316,16 @@ class TestSweepDialog : public WindowTestBase {
     dialog->setName(QStringLiteral("from the form"));
     dialog->setBatchSizes(QStringLiteral("16, 32"));
     dialog->refresh();
+    QCOMPARE(dialog->preview()->rowCount(), 2);
+    // A third batch size that does not fit the budget: a result, said as a warning.
+    RunConfig budgeted = target_config();
+    budgeted.memory_budget_mb = budget_between(budgeted, 32, 320);
+    delete dialog;
+    w->form()->setConfig(budgeted);
+    dialog = w->openSweepDialog();
+    dialog->setName(QStringLiteral("from the form"));
+    dialog->setBatchSizes(QStringLiteral("16, 32, 320"));
+    dialog->refresh();
     QVERIFY2(dialog->valid(), qPrintable(dialog->problem()));
     QSignalSpy idle(w->controller(), &RunController::idle);
     // The status bar's sweep label as each report arrives (this slot runs after the window's).
@@ -323,10 +334,13 @@ class TestSweepDialog : public WindowTestBase {
             [&] { labels << w->progress()->sweepText(); });
     dialog->startButton()->click();
     QVERIFY(idle.wait(120000));
-    QCOMPARE(labels.size(), 4);
-    QVERIFY2(labels[0].startsWith(QStringLiteral("sweep from the form: run 1 of 2")),
+    QCOMPARE(labels.size(), 6);
+    QVERIFY2(labels[0].startsWith(QStringLiteral("sweep from the form: run 1 of 3")),
              qPrintable(labels[0]));
-    QVERIFY2(labels[3].contains(QStringLiteral("run 2 of 2")), qPrintable(labels[3]));
+    QVERIFY2(labels[3].contains(QStringLiteral("run 3 of 3")), qPrintable(labels[3]));
+    QVERIFY2(w->banner()->text().contains(QStringLiteral("out of memory")) &&
+                 w->banner()->text().endsWith(QStringLiteral("the sweep goes on")),
+             qPrintable(w->banner()->text()));
     QVERIFY(w->progress()->sweepText().isEmpty());  // cleared when the sweep ends
 
     RunStore store(store_);
@@ -334,8 +348,9 @@ class TestSweepDialog : public WindowTestBase {
     QCOMPARE(sweeps.size(), std::size_t{1});
     QCOMPARE(sweeps[0].name, std::string("from the form"));
     const auto runs = store.runs_in_sweep(sweeps[0].id);
-    QCOMPARE(runs.size(), std::size_t{2});
+    QCOMPARE(runs.size(), std::size_t{3});
     QCOMPARE(runs[1].name, std::string("from the form b=32 lr=0.01"));
+    QCOMPARE(runs[2].status, RunStatus::out_of_memory);
     // The sweep's runs are ticked, so the summary shows them against batch size at once.
     // (The last run's end may reach the table a drain after the sweep's end: wait for it.)
     const auto throughput = [&] {
@@ -356,7 +371,7 @@ class TestSweepDialog : public WindowTestBase {
     SweepDialog* again = w->openSweepDialog();
     const SweepConfig restored = again->sweep();
     QCOMPARE(restored.name, std::string("from the form"));
-    QCOMPARE(restored.batch_sizes, (std::vector<std::int64_t>{16, 32}));
+    QCOMPARE(restored.batch_sizes, (std::vector<std::int64_t>{16, 32, 320}));
     QCOMPARE(restored.base.optimizer.lr, 0.02);
     delete again;
   }
