@@ -29,13 +29,13 @@ nvcc="$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)"
 [[ -x "$nvcc" ]] ||
   die "nvcc not found: the CUDA backend needs the CUDA toolkit at build time (no GPU needed)"
 
+mkdir -p "$build"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBATCHLAB_GUI=OFF \
   -DBATCHLAB_TESTS=ON -DBATCHLAB_BENCH=ON -DBATCHLAB_NATIVE=OFF \
-  -DCMAKE_CUDA_ARCHITECTURES="$arch" | tee "$build.configure.log" ||
-  die "configure failed (log: $build.configure.log)"
-grep -q "BatchLab: CUDA backend ON" "$build.configure.log" ||
-  die "CMake did not enable the CUDA backend (see $build.configure.log)"
-rm -f "$build.configure.log"
+  -DCMAKE_CUDA_ARCHITECTURES="$arch" | tee "$build/prepare-configure.log" ||
+  die "configure failed (log: $build/prepare-configure.log)"
+grep -q "BatchLab: CUDA backend ON" "$build/prepare-configure.log" ||
+  die "CMake did not enable the CUDA backend (see $build/prepare-configure.log)"
 cmake --build "$build" -j "$jobs" --target "${targets[@]}"
 
 bins=(engine/cli/batchlab-cli bench/batchlab-bench-gpu tests/engine_cuda_backend
