@@ -31,6 +31,11 @@ while [[ $# -gt 0 ]]; do
 done
 
 if [[ $do_build == 1 ]]; then
+  if [[ -z "${CUDA_ARCH:-}" ]] && ! nvidia-smi -L >/dev/null 2>&1; then
+    echo "run.sh: no GPU here to build for (nvidia-smi found none): set CUDA_ARCH (90 for an" \
+      "H100) to build only, or run this on the GPU machine" >&2
+    exit 1
+  fi
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBATCHLAB_GUI=OFF \
     -DBATCHLAB_TESTS=OFF -DBATCHLAB_BENCH=ON -DCMAKE_CUDA_ARCHITECTURES="${CUDA_ARCH:-native}"
   cmake --build "$build" --target batchlab-cli batchlab-bench-gpu
@@ -45,6 +50,11 @@ mkdir -p "$out"
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm \
   --format=csv 2>/dev/null | tee "$out/gpu.csv" || true
 "$build/engine/cli/batchlab-cli" devices | tee "$out/devices.txt"
+if ! grep '^cuda:0 ' "$out/devices.txt" | grep -vq unusable; then  # the benchmark takes cuda:0
+  echo "run.sh: no usable GPU here ($(grep '^cuda' "$out/devices.txt" | head -1)): the benchmark" \
+    "needs one" >&2
+  exit 1
+fi
 echo "BatchLab: batches $batches ${ours_flags[*]:-}" >&2
 "$bench" --batches "$batches" "${ours_flags[@]}" | tee "$out/ours.jsonl"
 echo "PyTorch: batches $batches ${torch_flags[*]:-}" >&2

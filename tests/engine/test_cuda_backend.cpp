@@ -228,6 +228,8 @@ class CudaBackendTest : public QObject {
     for (qint64 width : {1, 17, 64, 256, 1000})
       for (qint64 batch : {1, 3, 64, 1000})
         QTest::addRow("width %lld batch %lld", width, batch) << width << batch;
+    // Beyond the grid: more rows than one bias-gradient chunk (1024), the last chunk partial.
+    QTest::addRow("width 17 batch 2500") << qint64{17} << qint64{2500};
   }
   void matches_cpu_float32() {
     QFETCH(qint64, width);
