@@ -8,6 +8,7 @@
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -525,8 +526,14 @@ bool SweepDialog::loadPreset(const QString& name, QString& error) {
     preset_ = loaded;
     description_ = QString::fromStdString(loaded.description);
     fillFrom(loaded);
-    const int at = source_->findData(name);
-    if (at >= 0) {
+    // A preset by name is in the list already; a sweep file joins it, so the chooser never
+    // claims the form is the base when it is not.
+    int at = source_->findData(name);
+    if (at < 0) {
+      source_->addItem(tr("file: %1").arg(QFileInfo(name).fileName()), name);
+      at = source_->count() - 1;
+    }
+    {
       const QSignalBlocker block(source_);
       source_->setCurrentIndex(at);
     }

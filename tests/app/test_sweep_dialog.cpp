@@ -5,6 +5,7 @@
 #include <QtTest>
 
 #include <qcustomplot.h>
+#include <QComboBox>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTableWidget>
@@ -171,6 +172,11 @@ class TestSweepDialog : public WindowTestBase {
     const SweepConfig loaded = load_sweep_config(path.toStdString());
     QCOMPARE(sweep_config_to_json(loaded), sweep_config_to_json(dialog.sweep()));
     QCOMPARE(loaded.repeats, 3);
+    // Opened from the file, the dialog names the file as its base, not the form.
+    SweepDialog reopened(tiny_config());
+    QVERIFY2(reopened.loadPreset(path, error), qPrintable(error));
+    QCOMPARE(reopened.findChild<QComboBox*>()->currentText(), QStringLiteral("file: saved.json"));
+    QCOMPARE(sweep_config_to_json(reopened.sweep()), sweep_config_to_json(loaded));
   }
 
   void presetReplacesTheBase() {
