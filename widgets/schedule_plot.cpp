@@ -179,12 +179,23 @@ void SchedulePlot::applyPlan(std::vector<SchedulePoint> plan, const QString& ori
   if (plan_.empty()) {
     plan_text_ = tr("No planned schedule (%1)").arg(origin);
   } else {
-    const auto [lo, hi] = std::minmax_element(
-        plan_.begin(), plan_.end(),
-        [](const SchedulePoint& a, const SchedulePoint& b) { return a.batch_size < b.batch_size; });
-    const QString batch = lo->batch_size == hi->batch_size
-                              ? QString::number(lo->batch_size)
-                              : QStringLiteral("%1 to %2").arg(lo->batch_size).arg(hi->batch_size);
+    // An epoch's short last batch (1600 rows at B=256 end each epoch with 64) is not part of
+    // the schedule: leave it out of the range and say it once.
+    std::int64_t lo = 0, hi = 0;
+    bool tails = false;
+    for (std::size_t i = 0; i < plan_.size(); ++i) {
+      const SchedulePoint& p = plan_[i];
+      const bool one_step = i + 1 == plan_.size() || plan_[i + 1].step == p.step + 1;
+      const bool epoch_end = std::abs(p.epoch - std::round(p.epoch)) < 1e-9;
+      if (i > 0 && p.batch_size < plan_[i - 1].batch_size && one_step && epoch_end) {
+        tails = true;
+        continue;
+      }
+      lo = lo == 0 ? p.batch_size : std::min(lo, p.batch_size);
+      hi = std::max(hi, p.batch_size);
+    }
+    QString batch = lo == hi ? QString::number(lo) : QStringLiteral("%1 to %2").arg(lo).arg(hi);
+    if (tails) batch += tr(" (each epoch's last batch shorter)");
     const auto [lr_lo, lr_hi] = std::minmax_element(
         plan_.begin(), plan_.end(),
         [](const SchedulePoint& a, const SchedulePoint& b) { return a.lr < b.lr; });

@@ -86,7 +86,19 @@ void TestSchedulePlot::planIsDrawnAsGivenAndSpansTheXAxis() {
   QVERIFY(plot.plot()->yAxis->range().contains(128.0));
   QVERIFY2(plot.planText().contains(QStringLiteral("%1 steps").arg(plan.back().step)),
            qPrintable(plot.planText()));
-  QVERIFY2(plot.planText().contains("batch 32 to 128"), qPrintable(plot.planText()));
+  QVERIFY2(plot.planText().contains("batch 32 to 128 (each epoch's last batch shorter)"),
+           qPrintable(plot.planText()));
+  // A constant batch with a short tail each epoch reads as one batch size.
+  RunConfig constant = stepped_config();
+  constant.batch.schedule.kind = ScheduleKind::constant;
+  constant.batch.size = 128;  // 320 rows: 128, 128, 64 each epoch
+  SchedulePlot other(model);
+  other.setPlan(planned_schedule(constant, 320), "form");
+  QVERIFY2(other.planText().contains("batch 128 (each epoch's last batch shorter)"),
+           qPrintable(other.planText()));
+  constant.batch.size = 64;  // divides 320: no tail, nothing to say
+  other.setPlan(planned_schedule(constant, 320), "form");
+  QVERIFY2(other.planText().contains("batch 64, LR"), qPrintable(other.planText()));
   // Hovering on the dashed line says what the plan holds there (batch 64 from step 11 to 15).
   plot.show();
   QVERIFY(QTest::qWaitForWindowExposed(&plot));
