@@ -53,8 +53,9 @@ QString accuracy_text(double accuracy) {
                                  : QStringLiteral("—");
 }
 
-QString runs_text(std::size_t n) {
-  return n == 1 ? QStringLiteral("1 run") : QStringLiteral("%1 runs").arg(n);
+// "1 run", "12 runs" (format_count, as everywhere in the window).
+QString runs_text(long long n) {
+  return format_count(n, QStringLiteral("run"), QStringLiteral("runs"));
 }
 
 // The largest finite value of `field` over the runs; NaN when none has one.

@@ -5,6 +5,8 @@
 #include <QStringList>
 #include <nlohmann/json.hpp>
 
+#include "widgets/format.h"
+
 namespace batchlab {
 
 namespace {
@@ -19,8 +21,9 @@ int count_of(const std::vector<const RunRow*>& runs, RunStatus status) {
                                         [&](const RunRow* r) { return r->status == status; }));
 }
 
-QString runs_text(int n) {
-  return n == 1 ? QStringLiteral("1 run") : QStringLiteral("%1 runs").arg(n);
+// "1 run", "12 runs" (format_count, as everywhere in the window).
+QString runs_text(long long n) {
+  return format_count(n, QStringLiteral("run"), QStringLiteral("runs"));
 }
 
 }  // namespace
