@@ -284,6 +284,27 @@ class TestSweepDialog : public WindowTestBase {
     QCOMPARE(runs[0].status, RunStatus::stopped);
   }
 
+  // Closing the window mid-sweep stops the run in progress (stored `stopped`) and starts no
+  // other; the window closes without hanging.
+  void closingMidSweepStopsIt() {
+    auto w = makeWindow();
+    w->form()->setConfig(long_config());
+    SweepDialog* dialog = w->openSweepDialog();
+    dialog->setName(QStringLiteral("closed"));
+    dialog->setBatchSizes(QStringLiteral("8, 16, 32"));
+    dialog->refresh();
+    dialog->startButton()->click();
+    QTRY_VERIFY_WITH_TIMEOUT(w->controller()->sweeping() && w->session()->lastRunId() > 0, 20000);
+    QVERIFY(w->close());
+    QVERIFY(!w->controller()->busy());
+    RunStore store(store_);
+    const auto sweeps = store.list_sweeps();
+    QCOMPARE(sweeps.size(), std::size_t{1});
+    const auto runs = store.runs_in_sweep(sweeps[0].id);
+    QCOMPARE(runs.size(), std::size_t{1});
+    QCOMPARE(runs[0].status, RunStatus::stopped);
+  }
+
   void badSweepIsRefusedAndStoresNothing() {
     Worker worker(store_);
     QVERIFY2(worker.error.isEmpty(), qPrintable(worker.error));
