@@ -122,11 +122,15 @@ QWidget* MainWindow::createPlots() {
   upper->addWidget(schedule_);
   upper->setStretchFactor(0, 3);
   upper->setStretchFactor(1, 2);
+  // 3 : 2 from the start too (setSizes scales to the space there is): the split must not depend
+  // on how long the schedule's plan text happens to be at the first layout.
+  upper->setSizes({3000, 2000});
   auto* lower = new QSplitter(Qt::Horizontal, central);
   lower->addWidget(throughput_);
   lower->addWidget(memory_);
   lower->setStretchFactor(0, 3);
   lower->setStretchFactor(1, 2);
+  lower->setSizes({3000, 2000});
   auto* tiles = new QSplitter(Qt::Vertical, central);
   tiles->setObjectName(QStringLiteral("plotTiles"));
   tiles->addWidget(upper);

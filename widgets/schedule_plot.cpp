@@ -13,6 +13,7 @@
 #include "engine/data/load_dataset.h"
 #include "engine/experiment/config_io.h"
 #include "engine/metrics/noise_scale.h"
+#include "widgets/elided_label.h"
 #include "widgets/run_palette.h"
 
 namespace batchlab {
@@ -129,10 +130,12 @@ SchedulePlot::SchedulePlot(const SeriesModel& model, QWidget* parent)
   p->plotLayout()->setRowStretchFactor(2, 0.001);
   p->legend->setMargins(QMargins(4, 0, 4, 2));
 
-  plan_label_ = new QLabel(this);
-  plan_label_->setToolTip(
+  // The plan's text can be long: elided in a narrow tile, whole in the tooltip.
+  plan_label_ = new ElidedLabel(this);
+  plan_tip_ =
       tr("The planned schedule (grey, dashed) of the form's experiment, or of the run that just "
-         "started. Time limits and targets can end a run before the plan does."));
+         "started. Time limits and targets can end a run before the plan does.");
+  plan_label_->setToolTip(plan_tip_);
   controls()->addWidget(plan_label_, 1);
   hint_label_ = new QLabel(this);
   hint_label_->setWordWrap(true);
@@ -195,7 +198,7 @@ void SchedulePlot::applyPlan(std::vector<SchedulePoint> plan, const QString& ori
       hi = std::max(hi, p.batch_size);
     }
     QString batch = lo == hi ? QString::number(lo) : QStringLiteral("%1 to %2").arg(lo).arg(hi);
-    if (tails) batch += tr(" (each epoch's last batch shorter)");
+    if (tails) batch += tr(" (shorter last batch per epoch)");
     const auto [lr_lo, lr_hi] = std::minmax_element(
         plan_.begin(), plan_.end(),
         [](const SchedulePoint& a, const SchedulePoint& b) { return a.lr < b.lr; });
@@ -207,7 +210,8 @@ void SchedulePlot::applyPlan(std::vector<SchedulePoint> plan, const QString& ori
                      .arg(plan_.back().step)
                      .arg(batch, lr);
   }
-  plan_label_->setText(plan_text_);
+  plan_label_->setFullText(plan_text_);
+  plan_label_->setToolTip(plan_text_ + QStringLiteral("\n\n") + plan_tip_);
   plan_steps_.clear();
   plan_batches_.clear();
   for (const auto& p : plan_) {

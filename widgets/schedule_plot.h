@@ -21,6 +21,8 @@ class QTimer;
 
 namespace batchlab {
 
+class ElidedLabel;
+
 class SchedulePlot final : public LivePlot {
   Q_OBJECT
  public:
@@ -79,7 +81,8 @@ class SchedulePlot final : public LivePlot {
   std::vector<double> plan_steps_;  // the plan's batch line as columns, for max_per_bucket
   std::vector<double> plan_batches_;
   QString plan_text_;
-  QLabel* plan_label_ = nullptr;
+  ElidedLabel* plan_label_ = nullptr;
+  QString plan_tip_;  // what the plan label's tooltip explains under the plan's text
   QLabel* hint_label_ = nullptr;
   // Planning the form's config: the pending config, the last row count and the worker.
   RunConfig pending_;

@@ -86,7 +86,7 @@ void TestSchedulePlot::planIsDrawnAsGivenAndSpansTheXAxis() {
   QVERIFY(plot.plot()->yAxis->range().contains(128.0));
   QVERIFY2(plot.planText().contains(QStringLiteral("%1 steps").arg(plan.back().step)),
            qPrintable(plot.planText()));
-  QVERIFY2(plot.planText().contains("batch 32 to 128 (each epoch's last batch shorter)"),
+  QVERIFY2(plot.planText().contains("batch 32 to 128 (shorter last batch per epoch)"),
            qPrintable(plot.planText()));
   // A constant batch with a short tail each epoch reads as one batch size.
   RunConfig constant = stepped_config();
@@ -94,7 +94,7 @@ void TestSchedulePlot::planIsDrawnAsGivenAndSpansTheXAxis() {
   constant.batch.size = 128;  // 320 rows: 128, 128, 64 each epoch
   SchedulePlot other(model);
   other.setPlan(planned_schedule(constant, 320), "form");
-  QVERIFY2(other.planText().contains("batch 128 (each epoch's last batch shorter)"),
+  QVERIFY2(other.planText().contains("batch 128 (shorter last batch per epoch)"),
            qPrintable(other.planText()));
   constant.batch.size = 64;  // divides 320: no tail, nothing to say
   other.setPlan(planned_schedule(constant, 320), "form");
