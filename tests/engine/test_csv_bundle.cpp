@@ -14,12 +14,14 @@
 
 #include <sqlite3.h>
 
+#include "check_helpers.h"
 #include "engine/core/errors.h"
 #include "engine/experiment/config_io.h"
 #include "engine/experiment/csv_bundle.h"
 #include "engine/experiment/run_store.h"
 
 using namespace batchlab;
+using batchlab::testing::error_of;
 namespace fs = std::filesystem;
 
 namespace {
@@ -69,15 +71,6 @@ std::map<std::string, std::string> by_name(const std::vector<Row>& rows, std::si
   std::map<std::string, std::string> m;
   for (std::size_t c = 0; c < rows[0].size(); ++c) m[rows[0][c]] = rows[i].at(c);
   return m;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return {};
 }
 
 StepEvent step(std::int64_t run, std::int64_t i, std::int64_t batch) {

@@ -17,11 +17,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check_helpers.h"
 #include "engine/core/errors.h"
 #include "engine/experiment/run_store.h"
 #include "engine/experiment/store_sink.h"
 
 using namespace batchlab;
+using batchlab::testing::error_of;
 using namespace std::chrono_literals;
 
 namespace {
@@ -60,15 +62,6 @@ bool same_step(const StepEvent& a, const StepEvent& b) {
          same(a.data_ms, b.data_ms) && same(a.compute_ms, b.compute_ms) &&
          same(a.wall_s, b.wall_s) && a.memory == b.memory && same(a.grad_norm2, b.grad_norm2) &&
          same(a.b_simple, b.b_simple);
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return {};
 }
 
 std::string pragma(const std::string& path, const char* sql) {

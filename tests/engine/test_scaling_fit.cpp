@@ -9,11 +9,14 @@
 #include <string>
 #include <vector>
 
+#include "check_helpers.h"
 #include "engine/core/errors.h"
 #include "engine/core/rng.h"
 #include "engine/metrics/scaling_fit.h"
 
 using namespace batchlab;
+using batchlab::testing::error_of;
+using batchlab::testing::relative_error;
 
 namespace {
 
@@ -26,19 +29,6 @@ std::vector<BatchPoint> curve(double s_min, double b_noise, std::int64_t from, s
   for (std::int64_t b = from; b <= to; b *= 2)
     points.push_back({static_cast<double>(b), steps_model(s_min, b_noise, static_cast<double>(b))});
   return points;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return {};
-}
-
-double relative_error(double got, double want) {
-  return std::fabs(got - want) / want;
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "check_helpers.h"
 #include "cli_process.h"
 #include "engine/core/errors.h"
 #include "engine/data/load_dataset.h"
@@ -27,6 +28,7 @@
 using namespace batchlab;
 using batchlab::testing::cli;
 using batchlab::testing::CliResult;
+using batchlab::testing::error_of;
 using nlohmann::json;
 namespace fs = std::filesystem;
 
@@ -55,15 +57,6 @@ json small_sweep() {
 
 SweepConfig parse(const json& j) {
   return sweep_config_from_json(j, "sweep.json");
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return {};
 }
 
 void write_file(const fs::path& path, const std::string& text) {

@@ -9,12 +9,15 @@
 #include <string>
 #include <vector>
 
+#include "check_helpers.h"
 #include "engine/core/errors.h"
 #include "engine/core/rng.h"
 #include "engine/metrics/scaling_fit.h"
 #include "engine/metrics/time_fit.h"
 
 using namespace batchlab;
+using batchlab::testing::error_of;
+using batchlab::testing::relative_error;
 
 namespace {
 
@@ -36,19 +39,6 @@ std::vector<BatchPoint> sweep(double t0, double c, std::int64_t from, std::int64
     points.push_back({batch, steps_model(kSMin, kBNoise, batch) * (t0 + c * batch)});
   }
   return points;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return {};
-}
-
-double relative_error(double got, double want) {
-  return std::fabs(got - want) / want;
 }
 
 }  // namespace
