@@ -31,7 +31,7 @@
 #include "app/sweep_summary_dock.h"
 #include "engine/experiment/config_io.h"
 #include "engine/experiment/run_store.h"
-#include "engine/train/schedule_plan.h"
+#include "engine/train/run_plan.h"
 #include "widgets/experiment_form.h"
 #include "widgets/format.h"
 #include "widgets/loss_plot.h"

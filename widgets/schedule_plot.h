@@ -13,7 +13,7 @@
 #include <QFutureWatcher>
 
 #include "engine/core/run_config.h"
-#include "engine/train/schedule_plan.h"
+#include "engine/train/run_plan.h"
 #include "widgets/live_plot.h"
 
 class QLabel;

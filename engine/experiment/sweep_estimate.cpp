@@ -9,8 +9,7 @@
 #include "engine/data/load_dataset.h"
 #include "engine/experiment/run_executor.h"
 #include "engine/experiment/sweep.h"
-#include "engine/train/sampler.h"
-#include "engine/train/schedule.h"
+#include "engine/train/run_plan.h"
 #include "engine/train/trainer.h"
 
 namespace batchlab {
@@ -49,10 +48,6 @@ class TrialTimer final : public EventSink {
   double last_step_s_ = 0.0;
   double eval_s_ = kNaN;
 };
-
-std::int64_t ceil_steps(double epochs, std::int64_t per_epoch) {
-  return static_cast<std::int64_t>(std::ceil(epochs * static_cast<double>(per_epoch) - 1e-9));
-}
 
 }  // namespace
 
@@ -172,26 +167,15 @@ RunEstimate estimate_run(const RunConfig& config, const StepTimeModel& model) {
   r.bounded = stop.epochs || stop.max_steps || stop.time_limit_s;
   if (rows <= 0 || !r.bounded) return r;
 
-  // Steps and step time, epoch by epoch so that batch-size schedules are followed.
-  const std::int64_t max_steps = stop.max_steps.value_or(std::numeric_limits<std::int64_t>::max());
-  const double epochs = stop.epochs.value_or(kNaN);
-  double step_s = 0.0, epochs_run = 0.0;
-  if (std::isfinite(epochs) || stop.max_steps) {
-    for (std::int64_t e = 0; r.steps < max_steps; ++e) {
-      const double left = std::isfinite(epochs) ? epochs - static_cast<double>(e) : 1.0;
-      if (left <= 1e-9) break;
-      const std::int64_t b = batch_size_at(config.batch, static_cast<double>(e), rows);
-      const std::int64_t per_epoch = Sampler::batches_per_epoch(rows, b, config.batch.drop_last);
-      if (per_epoch <= 0) break;
-      const std::int64_t n =
-          std::min(ceil_steps(std::min(left, 1.0), per_epoch), max_steps - r.steps);
-      r.steps += n;
-      r.samples += std::min(n * b, static_cast<std::int64_t>(
-                                       std::ceil(std::min(left, 1.0) * static_cast<double>(rows))));
-      epochs_run += static_cast<double>(n) / static_cast<double>(per_epoch);
-      if (model.known()) step_s += static_cast<double>(n) * model.step_seconds(b);
-    }
-  }
+  // Steps and step time from the run's own plan, so that batch-size schedules are followed.
+  const RunPlan plan = plan_run(config, rows);
+  r.steps = plan.steps;
+  r.samples = plan.samples;
+  const double epochs_run = plan.epochs;
+  double step_s = 0.0;
+  if (model.known())
+    for (const BatchSteps& bs : plan.batches)
+      step_s += static_cast<double>(bs.steps) * model.step_seconds(bs.batch);
   if (!model.known()) return r;
 
   // Evaluations: the scheduled ones plus the final one the Trainer always makes.

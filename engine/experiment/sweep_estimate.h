@@ -9,8 +9,8 @@
 //    per-run set-up cost) and trains a few real steps at the smallest and the largest batch size
 //    of the sweep with the sweep's own model, optimizer and device, then fits t₀ and c. Nothing
 //    is stored. The first step of each trial is left out (cold caches, thread start).
-// 3. A run's planned steps follow from its stop criteria (epochs × steps per epoch at its batch
-//    size, capped by max_steps); its time is set-up + Σ t(B) over those steps + evaluations,
+// 3. A run's planned steps come from plan_run (train/run_plan.h), the Trainer's own arithmetic,
+//    batch-size schedules and short epoch tails included; its time is set-up + Σ t(B) over those steps + evaluations,
 //    each a forward pass over the validation rows counted at a third of a training step's
 //    per-sample cost (forward ≈ 1/3 of forward + backward), capped by stop.time_limit_s.
 // 4. While the sweep runs, every finished run adds its measured step time (B / median samples/s)

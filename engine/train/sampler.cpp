@@ -25,23 +25,16 @@ std::int64_t Sampler::batches_per_epoch(std::int64_t rows, std::int64_t b, bool 
   return drop_last ? rows / b : (rows + b - 1) / b;
 }
 
-std::int64_t Sampler::next_batch(std::int64_t batch, std::span<std::int64_t> out) {
-  batch = std::min({batch, rows_, static_cast<std::int64_t>(out.size())});
+std::int64_t Sampler::open_batch(std::int64_t batch) {
   if (batch <= 0) return 0;
-  std::int64_t remaining = rows_ - pos_;
-  if (drop_last_ && remaining < batch) {  // the batch grew since the last call
+  if (drop_last_ && rows_ - pos_ < batch) {  // the batch grew since the last call
     ++epoch_;
     start_epoch();
-    remaining = rows_;
   }
-  const std::int64_t n = std::min(batch, remaining);
-  if (sampling_ == Sampling::replacement) {
-    for (std::int64_t i = 0; i < n; ++i)
-      out[static_cast<std::size_t>(i)] =
-          static_cast<std::int64_t>(rng_.below(static_cast<std::uint64_t>(rows_)));
-  } else {
-    std::copy_n(order_.begin() + pos_, n, out.begin());
-  }
+  return std::min(batch, rows_ - pos_);
+}
+
+void Sampler::close_batch(std::int64_t n, std::int64_t batch) {
   pos_ += n;
   // Close the epoch as soon as no further batch of this size fits, so epochs_done() reads a
   // whole number at an epoch's end (drop_last discards the short tail here).
@@ -49,6 +42,27 @@ std::int64_t Sampler::next_batch(std::int64_t batch, std::span<std::int64_t> out
     ++epoch_;
     start_epoch();
   }
+}
+
+std::int64_t Sampler::next_batch(std::int64_t batch, std::span<std::int64_t> out) {
+  batch = std::min({batch, rows_, static_cast<std::int64_t>(out.size())});
+  const std::int64_t n = open_batch(batch);
+  if (n <= 0) return 0;
+  if (sampling_ == Sampling::replacement) {
+    for (std::int64_t i = 0; i < n; ++i)
+      out[static_cast<std::size_t>(i)] =
+          static_cast<std::int64_t>(rng_.below(static_cast<std::uint64_t>(rows_)));
+  } else {
+    std::copy_n(order_.begin() + pos_, n, out.begin());
+  }
+  close_batch(n, batch);
+  return n;
+}
+
+std::int64_t Sampler::skip_batch(std::int64_t batch) {
+  batch = std::min(batch, rows_);
+  const std::int64_t n = open_batch(batch);
+  if (n > 0) close_batch(n, batch);
   return n;
 }
 

@@ -23,6 +23,11 @@ class Sampler {
   // n < batch only for the last batch of an epoch without drop_last.
   std::int64_t next_batch(std::int64_t batch, std::span<std::int64_t> out);
 
+  // Moves on exactly as next_batch(batch, ...) would and returns its n, without drawing row
+  // indices: the run plan (run_plan.h) counts steps with the Trainer's own epoch arithmetic.
+  // Construct with Sampling::fixed for that, so no epoch pays for a shuffle.
+  std::int64_t skip_batch(std::int64_t batch);
+
   // Epochs completed, fractional: 2.5 means halfway through the third epoch.
   double epochs_done() const {
     return static_cast<double>(epoch_) + static_cast<double>(pos_) / static_cast<double>(rows_);
@@ -35,6 +40,10 @@ class Sampler {
 
  private:
   void start_epoch();
+  // next_batch's bookkeeping, shared with skip_batch: open_batch starts a new epoch where a
+  // drop_last batch no longer fits and returns the batch's row count; close_batch moves past it.
+  std::int64_t open_batch(std::int64_t batch);
+  void close_batch(std::int64_t n, std::int64_t batch);
 
   std::int64_t rows_;
   Sampling sampling_;

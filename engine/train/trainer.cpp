@@ -11,6 +11,7 @@
 #include "engine/core/stopwatch.h"
 #include "engine/metrics/memory_model.h"
 #include "engine/metrics/noise_scale.h"
+#include "engine/train/run_plan.h"
 #include "engine/train/sampler.h"
 #include "engine/train/schedule.h"
 
@@ -39,7 +40,7 @@ class TrainLoop {
 
  private:
   void emit_started(const MlpSpec& spec, std::int64_t max_micro);
-  // Evaluates on the validation split; returns false when a target was reached.
+  // Evaluates on the validation split and records the target when a val metric reaches it.
   void evaluate();
   bool target_met(double value) const;
   void record_target();
@@ -188,12 +189,8 @@ void TrainLoop::emit_started(const MlpSpec& spec, std::int64_t max_micro) {
   s.parameters = mlp_parameter_count(spec);
   const std::int64_t b0 = batch_size_at(cfg_.batch, 0.0, data_.train.rows);
   s.steps_per_epoch = Sampler::batches_per_epoch(data_.train.rows, b0, cfg_.batch.drop_last);
-  if (cfg_.stop.epochs && cfg_.batch.schedule.kind == ScheduleKind::constant)
-    s.planned_steps = static_cast<std::int64_t>(
-        std::ceil(*cfg_.stop.epochs * static_cast<double>(s.steps_per_epoch) - 1e-9));
-  if (cfg_.stop.max_steps)
-    s.planned_steps = s.planned_steps > 0 ? std::min(s.planned_steps, *cfg_.stop.max_steps)
-                                          : *cfg_.stop.max_steps;
+  // Batch-size schedules included; 0 when only time or a target bounds the run.
+  s.planned_steps = plan_run(cfg_, data_.train.rows).steps;
   s.predicted = predict_mlp_memory(spec, cfg_.optimizer, max_micro);
   summary_.predicted_memory_bytes = total_bytes(s.predicted);
   s.device_total_bytes = backend_.device_total_bytes();

@@ -12,13 +12,15 @@
 #include "app/batch_finder_dialog.h"
 #include "app/main_window.h"
 #include "app/run_controller.h"
+#include "app/run_progress.h"
 #include "app/run_session.h"
 #include "app/settings_dialog.h"
 #include "app_test_support.h"
 #include "engine/data/load_dataset.h"
+#include "engine/experiment/run_executor.h"
 #include "engine/metrics/cost.h"
 #include "engine/metrics/memory_model.h"
-#include "engine/train/schedule_plan.h"
+#include "engine/train/run_plan.h"
 #include "engine/train/trainer.h"
 #include "widgets/experiment_form.h"
 #include "widgets/message_banner.h"
@@ -71,6 +73,7 @@ class TestBatchScience : public WindowTestBase {
  private slots:
   void init();
   void scheduleShowsThePlanThenTheRun();
+  void statusBarShowsProgressOfAScheduledRun();
   void noiseScaleRunShowsTheHint();
   void runsTablePricesRuns();
   void finderFindsTheMemoryModelsAnswer();
@@ -108,6 +111,51 @@ void TestBatchScience::scheduleShowsThePlanThenTheRun() {
            static_cast<double>(expected.back().batch_size));
   QCOMPARE(live->data()->at(live->dataCount() - 1)->key, static_cast<double>(expected.back().step));
   QVERIFY(plot->hintText().isEmpty());  // the noise scale was not measured
+}
+
+// A batch-size schedule used to leave the status bar's progress bar busy and its ETA blank
+// (planned_steps = 0): fed by a real Trainer, it now shows step k / N, the fraction and an ETA.
+void TestBatchScience::statusBarShowsProgressOfAScheduledRun() {
+  RunConfig c = tiny_config(3);
+  c.batch.schedule.kind = ScheduleKind::steps;
+  c.batch.schedule.epochs = {1.0, 2.0};
+  c.batch.schedule.factor = 2.0;
+  const DatasetSplit data = load_dataset(c.dataset, c.seed, "test");
+  const std::int64_t planned = plan_run(c, data.train.rows).steps;
+  QVERIFY(planned > 0);
+
+  struct ToStatusBar : EventSink {
+    RunProgress progress;
+    std::int64_t half = 0;
+    double fraction_at_half = -1;
+    QString step_at_half, eta_at_half;
+    void on_run_started(const RunStarted& e) override {
+      progress.onStarted(e);
+      half = e.planned_steps / 2;
+    }
+    void on_step(const StepEvent& e) override {
+      progress.onStep(e);
+      if (e.step != half) return;
+      fraction_at_half = progress.fraction();
+      step_at_half = progress.stepText();
+      eta_at_half = progress.etaText();
+    }
+    void on_eval(const EvalEvent&) override {}
+    void on_run_finished(const RunFinished&) override {}
+  } sink;
+  auto backend = make_backend(c);
+  TrainerInputs in;
+  in.config = &c;
+  in.data = &data;
+  in.backend = backend.get();
+  in.sink = &sink;
+  QCOMPARE(train(in).status, RunStatus::completed);
+  QVERIFY(sink.half > 0);
+  QCOMPARE(sink.half, planned / 2);
+  QVERIFY2(std::fabs(sink.fraction_at_half - 0.5) < 0.02, qPrintable(sink.step_at_half));
+  QVERIFY2(sink.step_at_half.contains(QStringLiteral(" / %1").arg(planned)),
+           qPrintable(sink.step_at_half));
+  QVERIFY2(sink.eta_at_half.startsWith(QStringLiteral("ETA ")), qPrintable(sink.eta_at_half));
 }
 
 void TestBatchScience::noiseScaleRunShowsTheHint() {

@@ -8,7 +8,7 @@
 #include <cmath>
 
 #include "engine/metrics/noise_scale.h"
-#include "engine/train/schedule_plan.h"
+#include "engine/train/run_plan.h"
 #include "widgets/schedule_plot.h"
 
 using namespace batchlab;

@@ -1,12 +1,14 @@
-// planned_schedule: the batch size and LR a run will use, known before it starts, must be what
+// plan_run: the steps, batch sizes and LRs a run will use, known before it starts, must be what
 // the Trainer then does step by step (schedules, LR rules, short epoch tails, drop_last,
-// max_steps), and stay small enough to plot.
+// max_steps), stay small enough to plot, and give the same step count to the Trainer's
+// RunStarted (progress and ETA) and to the sweep's time estimate.
 #include <QtTest>
 
 #include <cmath>
 
 #include "backend_test_data.h"
-#include "engine/train/schedule_plan.h"
+#include "engine/experiment/sweep_estimate.h"
+#include "engine/train/run_plan.h"
 #include "engine/train/trainer.h"
 
 using namespace batchlab;
@@ -15,7 +17,8 @@ namespace {
 
 struct Recorder : EventSink {
   std::vector<StepEvent> steps;
-  void on_run_started(const RunStarted&) override {}
+  std::int64_t planned_steps = -1;
+  void on_run_started(const RunStarted& e) override { planned_steps = e.planned_steps; }
   void on_step(const StepEvent& e) override { steps.push_back(e); }
   void on_eval(const EvalEvent&) override {}
   void on_run_finished(const RunFinished&) override {}
@@ -33,7 +36,8 @@ RunConfig base_config() {
   return c;
 }
 
-std::vector<StepEvent> live_steps(const RunConfig& c, std::int64_t rows) {
+std::vector<StepEvent> live_steps(const RunConfig& c, std::int64_t rows,
+                                  std::int64_t* planned_steps = nullptr) {
   DatasetSplit data;
   data.train = testdata::random_classification(rows, 3, 2, 1);
   auto backend = make_cpu_backend(1, 0);
@@ -45,6 +49,7 @@ std::vector<StepEvent> live_steps(const RunConfig& c, std::int64_t rows) {
   in.sink = &rec;
   const RunFinished f = train(in);
   if (f.status != RunStatus::completed) qWarning("run ended %s", f.reason.c_str());
+  if (planned_steps) *planned_steps = rec.planned_steps;
   return rec.steps;
 }
 
@@ -76,7 +81,7 @@ void expect_plan_matches(const RunConfig& c, std::int64_t rows) {
 
 }  // namespace
 
-class TestSchedulePlan : public QObject {
+class TestRunPlan : public QObject {
   Q_OBJECT
 
  private slots:
@@ -122,6 +127,60 @@ class TestSchedulePlan : public QObject {
     expect_plan_matches(c, 320);
   }
 
+  // A batch-size schedule used to report planned_steps = 0 (blank progress and ETA): the
+  // Trainer, the plan and the live run must now agree on the count.
+  void scheduledRunHasPlannedStepsSamplesAndBatches() {
+    RunConfig c = base_config();
+    c.batch.schedule.kind = ScheduleKind::steps;
+    c.batch.schedule.epochs = {2, 4};
+    c.batch.schedule.factor = 2;
+    const RunPlan plan = plan_run(c, 320);
+    QVERIFY(plan.bounded);
+    QCOMPARE(plan.steps, std::int64_t{70});
+    QCOMPARE(plan.samples, std::int64_t{6 * 320});
+    QCOMPARE(plan.epochs, 6.0);
+    QCOMPARE(plan.batches.size(), std::size_t{3});
+    QCOMPARE(plan.batches[0].batch, std::int64_t{16});
+    QCOMPARE(plan.batches[0].steps, std::int64_t{40});
+    QCOMPARE(plan.batches[1].batch, std::int64_t{32});
+    QCOMPARE(plan.batches[1].steps, std::int64_t{20});
+    QCOMPARE(plan.batches[2].batch, std::int64_t{64});
+    QCOMPARE(plan.batches[2].steps, std::int64_t{10});
+    std::int64_t started_planned = -1;
+    const auto live = live_steps(c, 320, &started_planned);
+    QCOMPARE(started_planned, std::int64_t{70});
+    QCOMPARE(static_cast<std::int64_t>(live.size()), started_planned);
+
+    // The sweep's estimate sums the step-time model over the same batches.
+    StepTimeModel m;
+    m.overhead_s = 1e-3;
+    m.per_sample_s = 1e-5;
+    m.eval_row_s = 0.0;
+    m.train_rows = 320;
+    const RunEstimate est = estimate_run(c, m);
+    QCOMPARE(est.steps, std::int64_t{70});
+    QCOMPARE(est.samples, std::int64_t{6 * 320});
+    const double expected =
+        40 * m.step_seconds(16) + 20 * m.step_seconds(32) + 10 * m.step_seconds(64);
+    QVERIFY2(std::fabs(est.seconds - expected) < 1e-12,
+             qPrintable(QString("estimate %1 s, expected %2 s").arg(est.seconds).arg(expected)));
+  }
+
+  void shortTailsAreCountedAtTheirOwnSize() {
+    RunConfig c = base_config();
+    c.batch.size = 32;
+    c.stop.epochs = 2.5;  // 100 rows: 32, 32, 32, 4 | 32, 32, 32, 4 | 32, 32 (≥ 2.5 epochs)
+    const RunPlan plan = plan_run(c, 100);
+    QCOMPARE(plan.steps, std::int64_t{10});
+    QCOMPARE(plan.samples, std::int64_t{8 * 32 + 2 * 4});
+    QCOMPARE(plan.batches.front().batch, std::int64_t{4});
+    QCOMPARE(plan.batches.front().steps, std::int64_t{2});
+    std::int64_t started_planned = -1;
+    QCOMPARE(static_cast<std::int64_t>(live_steps(c, 100, &started_planned).size()),
+             std::int64_t{10});
+    QCOMPARE(started_planned, std::int64_t{10});
+  }
+
   void linearScalingWithWarmupMatchesTheTrainer() {
     RunConfig c = base_config();
     c.batch.size = 48;
@@ -158,6 +217,11 @@ class TestSchedulePlan : public QObject {
     const auto plan = planned_schedule(c, 320);
     QCOMPARE(plan.back().epoch, 4.0);  // ⌈2.5⌉ + 1
     QVERIFY(planned_schedule(c, 0).empty());
+    // ... but that is for the plot: the run's length is not known, so no step count.
+    const RunPlan open = plan_run(c, 320);
+    QVERIFY(!open.bounded);
+    QCOMPARE(open.steps, std::int64_t{0});
+    QVERIFY(open.batches.empty());
   }
 
   void longRunsStaySmall() {
@@ -170,5 +234,5 @@ class TestSchedulePlan : public QObject {
   }
 };
 
-QTEST_APPLESS_MAIN(TestSchedulePlan)
-#include "test_schedule_plan.moc"
+QTEST_APPLESS_MAIN(TestRunPlan)
+#include "test_run_plan.moc"
