@@ -1,4 +1,5 @@
-// defines: FormFields (editors keyed by config name, each with its reason label), parse helpers
+// defines: FormFields (editors keyed by config name, each with its reason label), parse_count,
+//          parse_real, parse_layer_widths
 // Every editor in the experiment form is registered under the dotted config key it edits
 // ("batch.size"), so an error from the engine's validation (ConfigError::field()) lands on the
 // field at fault: a red border and the reason right beneath it, before Run is pressed.

@@ -1,6 +1,6 @@
-// defines: BATCHLAB_HD, activation functors (Relu, Tanh, Sigmoid, Gelu) with their derivatives,
-//          softmax cross-entropy and squared error per row, sgd_step, sgd_momentum_step,
-//          AdamStep + adam_step
+// defines: BATCHLAB_HD, Relu, Tanh, Sigmoid, Gelu (activation functors with their derivatives),
+//          softmax_xent_row, squared_error_row (loss and gradient per row), argmax_row,
+//          sgd_step, sgd_momentum_step, AdamStep, make_adam_step, adam_step
 // The element-wise maths of the MLP, written once. Every function is inline and marked
 // BATCHLAB_HD so the CPU backend calls it in its loops and a CUDA backend calls the very same
 // formulas from its kernels; the two backends can then differ only in summation order.

@@ -1,4 +1,6 @@
-// defines: the batchlab-cli subcommands (DESIGN §6) and their options
+// defines: RunOptions, cmd_run, SweepCliOptions, cmd_sweep, FindBatchOptions, cmd_find_batch,
+//          cmd_devices, cmd_datasets, cmd_presets, cmd_runs, ExportOptions, cmd_export,
+//          store_path_or_default (the batchlab-cli subcommands of DESIGN §6 and their options)
 // Exit codes: 0 the run completed, reached its target or was stopped; 1 the run failed; 2 bad
 // input (config, data, arguments: nothing was stored); 3 the run diverged or ran out of memory
 // (a result, stored as such). A sweep exits with the worst of its runs: 1 if any failed, else 3

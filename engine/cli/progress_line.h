@@ -1,4 +1,5 @@
-// defines: ProgressLine (the one-line live display on a terminal), interrupt handling
+// defines: ProgressLine (the one-line live display on a terminal), install_interrupt_handler,
+//          interrupt_requested
 // Redraws at most ten times a second on stderr with \r, and only when stderr is a terminal, so
 // logs and pipes get no control characters. The line is erased when the run finishes.
 // Ctrl-C asks the run to stop (stored as `stopped`) instead of killing the process.

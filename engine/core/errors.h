@@ -1,4 +1,4 @@
-// defines: Error, ConfigError, DataError, OutOfMemoryError, DivergedError
+// defines: Error, ConfigError, DataError, OutOfMemoryError
 // Every user-facing failure is one of these; what() is the one line a person reads on stderr,
 // naming the file, field or line at fault.
 #pragma once

@@ -1,6 +1,9 @@
-// defines: RunConfig and its parts (DatasetConfig, ModelConfig, OptimizerConfig, BatchConfig,
-//          StopConfig, EvalConfig, NoiseScaleConfig, CudaConfig), the enums they use, and
-//          their names as written in JSON.
+// defines: RunConfig, DatasetConfig, ModelConfig, OptimizerConfig, BatchConfig,
+//          BatchScheduleConfig, LrScalingConfig, StopConfig, TargetConfig, EvalConfig,
+//          NoiseScaleConfig, CudaConfig (the config and its parts), Task, Activation, Init,
+//          OptimizerKind, BatchStrategy, Sampling, ScheduleKind, LrScalingRule, TargetMetric,
+//          NoiseScaleMethod (the enums they use), to_string, parse_enum, enum_names (the enums'
+//          names as written in JSON), is_synthetic_dataset
 // Plain structs: the Trainer reads them and never reaches up into experiment/ (DESIGN §1).
 // JSON reading and writing, with validation, lives in experiment/config_io.
 #pragma once

@@ -1,4 +1,4 @@
-// defines: load_dataset (config → train/validation split, standardised), dataset_spec_summary
+// defines: load_dataset (config → train/validation split, standardised), kFashionMnistDir
 // Loading order: read or generate → validation split (a fraction, or the dataset's test split)
 // → train_limit → standardise from the training split's statistics only.
 // Throws DataError (file/line at fault) or ConfigError (field at fault).

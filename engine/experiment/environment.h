@@ -1,4 +1,5 @@
-// defines: MachineInfo, machine_info (CPU model, cores, host, OS, build) for the store and reports
+// defines: MachineInfo (CPU model, cores, host, OS, build, for the store and reports),
+//          machine_info, to_json
 // A stored run's environment JSON is to_json(machine_info()) plus, for a device that knows its
 // memory (a GPU), "device_total_bytes" (added by execute_run).
 #pragma once

@@ -1,4 +1,4 @@
-// defines: JsonlSink (one JSON object per event, "type" first), event_to_json
+// defines: JsonlSink (one JSON object per event, "type" first), to_json
 #pragma once
 
 #include <ostream>

@@ -1,5 +1,5 @@
 // defines: Statement (a prepared statement that finalises itself), Transaction, exec,
-//          throw_sqlite — the thin layer RunStore uses over the SQLite C API.
+//          throw_error (the thin layer RunStore uses over the SQLite C API)
 // Internal to experiment/. Errors become batchlab::Error "<db path>: <what>: <SQLite's reason>".
 #pragma once
 

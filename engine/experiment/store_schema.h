@@ -1,5 +1,5 @@
-// defines: prepare_store — connection settings, the "is this a BatchLab store?" check and the
-//          forward migrations that bring a store to RunStore::kSchemaVersion.
+// defines: prepare_store (connection settings, the "is this a BatchLab store?" check and the
+//          forward migrations that bring a store to RunStore::kSchemaVersion)
 // Internal to experiment/.
 #pragma once
 

@@ -1,4 +1,5 @@
-// defines: summary_json (RunSummary → ordered JSON), shared by the store and the JSONL stream.
+// defines: summary_json (RunSummary → ordered JSON, shared by the store and the JSONL stream),
+//          finite_or_null
 // Internal to experiment/. Optional fields are omitted when unset; NaN is written as null.
 #pragma once
 

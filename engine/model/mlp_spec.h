@@ -1,4 +1,4 @@
-// defines: MlpSpec, ParamEntry, mlp_spec_for, mlp_layout, mlp_parameter_count
+// defines: MlpSpec, ParamEntry, mlp_layout, mlp_parameter_count
 // The parameter layout table (llm.c's pattern): every weight and bias is a slice of one
 // contiguous buffer, described by name, shape and offset. Gradients and optimizer state use the
 // same offsets in their own buffers.
@@ -25,9 +25,9 @@ struct MlpSpec {
 };
 
 struct ParamEntry {
-  std::string name;  // "layer0.weight", "layer0.bias", ...
-  std::int64_t rows = 0;  // weight: fan_out; bias: fan_out
-  std::int64_t cols = 0;  // weight: fan_in;  bias: 1
+  std::string name;         // "layer0.weight", "layer0.bias", ...
+  std::int64_t rows = 0;    // weight: fan_out; bias: fan_out
+  std::int64_t cols = 0;    // weight: fan_in;  bias: 1
   std::int64_t offset = 0;  // in floats, into the parameter buffer
   std::int64_t size() const { return rows * cols; }
 };

@@ -1,4 +1,4 @@
-// defines: Trainer (the only training loop), TrainerInputs
+// defines: TrainerInputs, train (the only training loop), mlp_spec_for
 // Reads a RunConfig, drives a prepared Backend over a DatasetSplit, and emits RunStarted, Step,
 // Eval, Log and RunFinished to the sink (DESIGN §2). Pause and stop are polled between steps.
 // A NaN/Inf loss ends the run `diverged`; an OutOfMemoryError from the backend ends it

@@ -1,4 +1,7 @@
-// defines: DeviceScalars, kNormBlocks, the kernel launchers of the CUDA backend
+// defines: DeviceScalars, kNormBlocks, kBiasChunks, bias_activation, activation_backward,
+//          softmax_xent_rows, squared_error_rows, sum_row_losses, bias_grad, eval_rows, sum_eval,
+//          grad_norm2, sgd_update, momentum_update, adam_update, gather_rows (the kernel
+//          launchers of the CUDA backend), probe_kernel_image
 // Each launcher queues its kernel on `stream`, checks the launch and returns; none synchronises,
 // so every one of them can be captured into a CUDA graph. The maths inside is elementwise.h's,
 // the very functions the CPU backend calls. Layouts are the CPU backend's (cpu_mlp.h): a batch
