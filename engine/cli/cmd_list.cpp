@@ -80,9 +80,10 @@ int cmd_runs(const std::string& db) {
               "steps", "samples/s", "val acc", "sweep");
   for (const auto& r : runs) {
     const RunSummary s = summary_from_json(r.summary_json);
-    std::printf("%5lld  %-32.32s %-15s %-20.20s %8lld %10s %9s %6s\n", static_cast<long long>(r.id),
-                r.name.c_str(), std::string(to_string(r.status)).c_str(), r.created.c_str(),
-                static_cast<long long>(s.steps), format_rate(s.samples_per_s_median).c_str(),
+    std::printf("%5lld  %s %-15s %-20.20s %8lld %10s %9s %6s\n", static_cast<long long>(r.id),
+                fit_column(r.name, 32).c_str(), std::string(to_string(r.status)).c_str(),
+                r.created.c_str(), static_cast<long long>(s.steps),
+                format_rate(s.samples_per_s_median).c_str(),
                 format_number(s.final_val_accuracy, 3).c_str(),
                 r.sweep_id > 0 ? std::to_string(r.sweep_id).c_str() : "");
   }

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <vector>
 
 namespace batchlab {
 
@@ -51,6 +52,32 @@ std::string format_number(double v, int significant) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.*g", significant, v);
   return buf;
+}
+
+std::string fit_column(const std::string& text, std::size_t width) {
+  // Byte offsets of each code point's start: continuation bytes are 10xxxxxx.
+  std::vector<std::size_t> starts;
+  for (std::size_t i = 0; i < text.size(); ++i)
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) starts.push_back(i);
+  std::string out;
+  std::size_t columns = starts.size();
+  if (columns <= width) {
+    out = text;
+  } else if (width > 0) {
+    // Keep at most width − 2 code points before " …"; cut at the last space among them.
+    std::size_t keep = 0;
+    for (std::size_t c = 1; c + 2 <= width && c < starts.size(); ++c)
+      if (text[starts[c]] == ' ') keep = c;
+    if (keep > 0) {
+      out = text.substr(0, starts[keep]) + " …";
+      columns = keep + 2;
+    } else {
+      out = text.substr(0, starts[width - 1]) + "…";
+      columns = width;
+    }
+  }
+  if (columns < width) out.append(width - columns, ' ');
+  return out;
 }
 
 }  // namespace batchlab

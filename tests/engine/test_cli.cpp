@@ -2,6 +2,9 @@
 // non-zero exit and an untouched store, JSONL events, runs and export.
 #include <QtTest>
 
+#include <QRegularExpression>
+#include <QStandardPaths>
+
 #include <nlohmann/json.hpp>
 
 #include "cli_process.h"
@@ -134,6 +137,32 @@ class TestCli : public QObject {
     QVERIFY2(!r.err.contains('\r'), "the live progress line is for terminals only");
   }
 
+  // On a terminal the live line shows step k/N and an ETA; a batch-size schedule used to leave
+  // N unknown (planned_steps = 0) and the ETA a dash. script(1) gives the CLI a real terminal.
+  void progressLineOfAScheduledRunHasPlannedStepsAndEta() {
+    const QString script = QStandardPaths::findExecutable("script");
+    QVERIFY2(!script.isEmpty(), "script(1) from util-linux is needed to give the CLI a terminal");
+    // spirals-batch-increase: 1600 training rows, batch 16 until epoch 15, then 32:
+    // 15 × 100 + 5 × 50 = 1750 steps in 20 epochs.
+    const QString command = QStringLiteral(
+                                "'%1' run spirals-batch-increase --set stop.epochs=20 "
+                                "--set eval.every_epochs=5 --no-store")
+                                .arg(BATCHLAB_CLI_PATH);
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("BATCHLAB_PRESET_DIR", QString(BATCHLAB_SOURCE_DIR) + "/resources/presets");
+    p.setProcessEnvironment(env);
+    p.start(script, {"-qec", command, "/dev/null"});
+    QVERIFY(p.waitForFinished(300000));
+    QCOMPARE(p.exitCode(), 0);
+    const QString screen = QString::fromUtf8(p.readAllStandardOutput());
+    static const QRegularExpression line(QStringLiteral("step (\\d+)/(\\d+) \\|.*ETA (\\S+)"));
+    const auto m = line.match(screen);
+    QVERIFY2(m.hasMatch(), qPrintable("no progress line with planned steps in: " + screen));
+    QCOMPARE(m.captured(2), QStringLiteral("1750"));
+    QVERIFY2(m.captured(3) != QStringLiteral("–"), qPrintable(m.captured(0)));
+  }
+
   void runsAndExport() {
     const Result list = cli({"runs", "--db", db_});
     QCOMPARE(list.code, 0);
@@ -154,6 +183,23 @@ class TestCli : public QObject {
     QCOMPARE(bad.code, 2);
     QVERIFY(bad.err.contains("99999"));
     QVERIFY(!QFile::exists(dir_.filePath("x.csv")));
+  }
+
+  // A long name is cut at a word, never inside a number, and the columns after it stay aligned.
+  void runsCutsLongNamesAtAWord() {
+    const QString db = dir_.filePath("names.sqlite");
+    const Result r = cli({"run", "spirals-mlp", "--set", "stop.max_steps=2", "--set",
+                          "name=fashion-mnist sweep b=1024 lr=0.05 repeat 12", "--db", db});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const Result list = cli({"runs", "--db", db});
+    QCOMPARE(list.code, 0);
+    const QStringList lines = list.out.split('\n');
+    QVERIFY(lines.size() >= 2);
+    QVERIFY2(lines[1].contains(QStringLiteral("fashion-mnist sweep b=1024 …")),
+             qPrintable(list.out));
+    QVERIFY2(!lines[1].contains(QStringLiteral("lr=0")), qPrintable(list.out));
+    QCOMPARE(lines[1].indexOf(QStringLiteral("completed")),
+             lines[0].indexOf(QStringLiteral("status")));
   }
 
   void devicesSaysWhatItHas() {
