@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/core/errors.h"
+#include "engine/core/step_fields.h"
 #include "engine/experiment/atomic_file.h"
 #include "engine/experiment/jsonl_sink.h"
 
@@ -39,24 +40,20 @@ std::string csv_quote(std::string_view text) {
 
 void write_steps_csv(std::ostream& o, const RunStore& store, const std::vector<RunRecord>& runs) {
   o.precision(9);
-  o << "run_id,run_name,step,epoch,samples_seen,batch_size,micro_batches,lr,loss,samples_per_s,"
-       "step_ms,data_ms,compute_ms,wall_s";
-  for (int c = 0; c < kMemCategoryCount; ++c)
-    o << ",mem_" << memory_category_name(static_cast<MemCategory>(c));
-  o << ",grad_norm2,b_simple\n";
+  o << "run_id,run_name";
+  for (const auto& f : kStepFields) o << ',' << f.name;
+  o << '\n';
   for (const auto& r : runs) {
     const std::string name = csv_quote(r.name);
     for (const auto& s : store.steps(r.id)) {
-      o << r.id << ',' << name << ',' << s.step << ',' << s.epoch << ',' << s.samples_seen << ','
-        << s.batch_size << ',' << s.micro_batches << ',' << s.lr << ',';
-      put(o, s.loss);
-      o << ',' << s.samples_per_s << ',' << s.step_ms << ',' << s.data_ms << ',' << s.compute_ms
-        << ',' << s.wall_s;
-      for (auto b : s.memory) o << ',' << b;
-      o << ',';
-      put(o, s.grad_norm2);
-      o << ',';
-      put(o, s.b_simple);
+      o << r.id << ',' << name;
+      for (const auto& f : kStepFields) {
+        o << ',';
+        if (f.type() == FieldType::real)
+          put(o, step_field_real(s, f));
+        else
+          o << step_field_int(s, f);
+      }
       o << '\n';
     }
   }

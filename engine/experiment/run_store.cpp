@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/core/step_fields.h"
 #include "engine/experiment/sqlite_util.h"
 #include "engine/experiment/store_schema.h"
 
@@ -44,7 +45,8 @@ bool process_alive(std::int64_t pid) {
 }
 
 constexpr const char* kRunColumns =
-    "id, name, created, config, status, reason, device, environment, summary, sweep_id, tags";
+    "id, name, created, config, status, reason, device, environment, summary, sweep_id, tags, "
+    "origin";
 
 // The tags column is our own JSON; anything else there means the file was edited by hand.
 std::vector<std::string> parse_tags(const std::string& text, const fs::path& path,
@@ -78,6 +80,7 @@ RunRecord read_run(const Statement& s, const fs::path& path) {
   r.summary_json = s.text(8);
   r.sweep_id = s.is_null(9) ? 0 : s.int64(9);
   r.tags = parse_tags(s.text(10), path, r.id);
+  r.origin = s.text(11);
   return r;
 }
 
@@ -91,7 +94,22 @@ std::string trim(const std::string& text) {
   return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
 }
 
-static_assert(kMemCategoryCount == 6, "steps has one mem_ column per category");
+// The steps columns are kStepFields' names, in its order, after run_id.
+std::string step_columns() {
+  std::string cols;
+  for (const auto& f : kStepFields) cols += (cols.empty() ? "" : ", ") + std::string(f.name);
+  return cols;
+}
+
+std::string insert_steps_sql() {
+  std::string marks = "?";
+  for (std::size_t i = 0; i < kStepFields.size(); ++i) marks += ", ?";
+  return "INSERT OR REPLACE INTO steps (run_id, " + step_columns() + ") VALUES (" + marks + ")";
+}
+
+std::string select_steps_sql() {
+  return "SELECT " + step_columns() + " FROM steps WHERE run_id = ? ORDER BY step";
+}
 
 }  // namespace
 
@@ -125,7 +143,7 @@ RunStore::RunStore(const fs::path& path) : path_(path) {
     if (!orphans.empty()) {
       Transaction t(db_, path_, "cannot mark interrupted runs");
       Statement totals(db_, path_,
-                       "SELECT MAX(step), MAX(samples), MAX(epoch), MAX(wall_s) FROM steps "
+                       "SELECT MAX(step), MAX(samples_seen), MAX(epoch), MAX(wall_s) FROM steps "
                        "WHERE run_id = ?",
                        "cannot read the steps of an interrupted run");
       Statement mark(db_, path_,
@@ -171,10 +189,12 @@ std::int64_t RunStore::create_run(const std::string& name, const std::string& co
   // Checked here rather than by the foreign key, so the message names the sweep.
   if (sweep_id != 0 && !sweep(sweep_id))
     throw Error(path_.string() + ": sweep " + std::to_string(sweep_id) + " is not in the store");
-  Statement s(db_, path_,
-              "INSERT INTO runs (name, created, config, status, device, environment, summary, "
-              "pid, host, updated, sweep_id) VALUES (?, ?, ?, 'running', ?, ?, '{}', ?, ?, ?, ?)",
-              "cannot create a run");
+  Statement s(
+      db_, path_,
+      "INSERT INTO runs (name, created, config, status, device, environment, summary, "
+      "pid, host, updated, sweep_id, origin) VALUES (?, ?, ?, 'running', ?, ?, '{}', ?, ?, ?, ?, "
+      "lower(hex(randomblob(16))))",
+      "cannot create a run");
   const std::string now = now_iso8601();
   s.bind(1, name);
   s.bind(2, now);
@@ -191,32 +211,18 @@ std::int64_t RunStore::create_run(const std::string& name, const std::string& co
 
 void RunStore::append_steps(std::span<const StepEvent> steps) {
   if (steps.empty()) return;
+  static const std::string sql = insert_steps_sql();
   Transaction t(db_, path_, "cannot write steps");
-  Statement s(db_, path_,
-              "INSERT OR REPLACE INTO steps (run_id, step, epoch, samples, wall_s, batch, "
-              "micro_batches, lr, loss, samples_per_s, step_ms, data_ms, compute_ms, "
-              "mem_parameters, mem_gradients, mem_optimizer, mem_activations, mem_batch, "
-              "mem_workspace, grad_norm2, b_simple) "
-              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-              "cannot write steps");
+  Statement s(db_, path_, sql.c_str(), "cannot write steps");
   for (const auto& e : steps) {
     s.bind(1, e.run_id);
-    s.bind(2, e.step);
-    s.bind(3, e.epoch);
-    s.bind(4, e.samples_seen);
-    s.bind(5, e.wall_s);
-    s.bind(6, e.batch_size);
-    s.bind(7, e.micro_batches);
-    s.bind(8, e.lr);
-    s.bind(9, e.loss);
-    s.bind(10, e.samples_per_s);
-    s.bind(11, e.step_ms);
-    s.bind(12, e.data_ms);
-    s.bind(13, e.compute_ms);
-    for (int c = 0; c < kMemCategoryCount; ++c)
-      s.bind(14 + c, e.memory[static_cast<std::size_t>(c)]);
-    s.bind(20, e.grad_norm2);
-    s.bind(21, e.b_simple);
+    int i = 2;
+    for (const auto& f : kStepFields) {
+      if (f.type() == FieldType::real)
+        s.bind(i++, step_field_real(e, f));
+      else
+        s.bind(i++, step_field_int(e, f));
+    }
     s.step();
     s.reset();
   }
@@ -275,34 +281,30 @@ std::optional<RunRecord> RunStore::run(std::int64_t id) const {
   return read_run(s, path_);
 }
 
+std::optional<RunRecord> RunStore::run_by_origin(const std::string& origin) const {
+  const std::string sql = std::string("SELECT ") + kRunColumns + " FROM runs WHERE origin = ?";
+  Statement s(db_, path_, sql.c_str(), "cannot read a run");
+  s.bind(1, origin);
+  if (!s.step()) return std::nullopt;
+  return read_run(s, path_);
+}
+
 std::vector<StepEvent> RunStore::steps(std::int64_t run_id) const {
-  Statement s(db_, path_,
-              "SELECT step, epoch, samples, wall_s, batch, micro_batches, lr, loss, "
-              "samples_per_s, step_ms, data_ms, compute_ms, mem_parameters, mem_gradients, "
-              "mem_optimizer, mem_activations, mem_batch, mem_workspace, grad_norm2, b_simple "
-              "FROM steps WHERE run_id = ? ORDER BY step",
-              "cannot read steps");
+  static const std::string sql = select_steps_sql();
+  Statement s(db_, path_, sql.c_str(), "cannot read steps");
   s.bind(1, run_id);
   std::vector<StepEvent> out;
   while (s.step()) {
     StepEvent e;
     e.run_id = run_id;
-    e.step = s.int64(0);
-    e.epoch = s.real(1);
-    e.samples_seen = s.int64(2);
-    e.wall_s = s.real(3);
-    e.batch_size = s.int64(4);
-    e.micro_batches = static_cast<int>(s.int64(5));
-    e.lr = s.real(6);
-    e.loss = s.real(7);
-    e.samples_per_s = s.real(8);
-    e.step_ms = s.real(9);
-    e.data_ms = s.real(10);
-    e.compute_ms = s.real(11);
-    for (int c = 0; c < kMemCategoryCount; ++c)
-      e.memory[static_cast<std::size_t>(c)] = s.int64(12 + c);
-    e.grad_norm2 = s.real(18);
-    e.b_simple = s.real(19);
+    int col = 0;
+    for (const auto& f : kStepFields) {
+      if (f.type() == FieldType::real)
+        set_step_field(e, f, 0, s.real(col));
+      else
+        set_step_field(e, f, s.int64(col), 0.0);
+      ++col;
+    }
     out.push_back(e);
   }
   return out;

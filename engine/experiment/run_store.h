@@ -1,11 +1,11 @@
 // defines: RunStore (SQLite, WAL), RunRecord, SweepRecord, default_store_path
-// Schema (DESIGN §4), version kept in PRAGMA user_version with forward migrations (a v1 store
-// is upgraded in place when opened):
+// Schema (DESIGN §4), version kept in PRAGMA user_version with forward migrations (a v1
+// or v2 store is upgraded in place when opened):
 //   runs(id, name, created, config, status, reason, device, environment, summary, pid, host,
-//        updated, sweep_id, tags)                                  sweep_id, tags: since v2
+//        updated, sweep_id, tags, origin)          sweep_id, tags: since v2; origin: since v3
 //   sweeps(id, name, created, config)                                               since v2
-//   steps(run_id, step, epoch, samples, wall_s, batch, micro_batches, lr, loss, samples_per_s,
-//         step_ms, data_ms, compute_ms, mem_parameters … mem_workspace, grad_norm2, b_simple)
+//   steps(run_id, kStepFields' names: step, epoch, samples_seen, batch_size, …)
+//         (core/step_fields.h; before v3 samples_seen and batch_size were samples and batch)
 //   evals(run_id, step, epoch, val_loss, val_accuracy, train_loss, wall_s)
 // Opening a store marks runs left `running` by a process that no longer exists (same host, pid
 // gone) as `interrupted`.
@@ -38,6 +38,9 @@ struct RunRecord {
   std::string summary_json;       // RunSummary as JSON; "{}" while running
   std::int64_t sweep_id = 0;      // the sweep it belongs to; 0: none
   std::vector<std::string> tags;  // as set by set_tags, in that order
+  // 32 hex digits, random, made when the run is created (or when a pre-v3 store is upgraded):
+  // the run's identity across stores, where `id` is only this store's row number.
+  std::string origin;
 };
 
 struct SweepRecord {
@@ -49,7 +52,7 @@ struct SweepRecord {
 
 class RunStore {
  public:
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   // Creates the file and its folders when missing. Throws Error naming the path when the file
   // cannot be opened or is not a BatchLab store.
@@ -71,6 +74,8 @@ class RunStore {
 
   std::vector<RunRecord> list_runs() const;
   std::optional<RunRecord> run(std::int64_t id) const;
+  // The run with this origin (RunRecord::origin), as a merge from another store looks it up.
+  std::optional<RunRecord> run_by_origin(const std::string& origin) const;
   std::vector<StepEvent> steps(std::int64_t run_id) const;
   std::vector<EvalEvent> evals(std::int64_t run_id) const;
   // Deletes the run with its steps and evaluations, in one transaction.

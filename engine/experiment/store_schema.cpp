@@ -69,9 +69,25 @@ void migrate_v1_to_v2(sqlite3* db, const fs::path& path) {
        "cannot add sweeps and tags to the store");
 }
 
+// Version 3: the steps columns take the names every other writer uses (kStepFields: samples_seen,
+// batch_size; DESIGN §2), and each run gets an origin, a random 128-bit id that stays unique when
+// stores from several machines are merged (run ids are per-store autoincrement). Runs already
+// stored get theirs here.
+void migrate_v2_to_v3(sqlite3* db, const fs::path& path) {
+  exec(db, path, R"sql(
+    ALTER TABLE steps RENAME COLUMN samples TO samples_seen;
+    ALTER TABLE steps RENAME COLUMN batch TO batch_size;
+    ALTER TABLE runs ADD COLUMN origin TEXT;
+    UPDATE runs SET origin = lower(hex(randomblob(16))) WHERE origin IS NULL;
+    CREATE UNIQUE INDEX IF NOT EXISTS runs_origin ON runs(origin);
+  )sql",
+       "cannot rename the steps columns and add run origins");
+}
+
 // kMigrations[v] takes a store from version v to v + 1; a new version appends one function.
 using Migration = void (*)(sqlite3*, const fs::path&);
-constexpr std::array<Migration, 2> kMigrations = {&migrate_v0_to_v1, &migrate_v1_to_v2};
+constexpr std::array<Migration, 3> kMigrations = {&migrate_v0_to_v1, &migrate_v1_to_v2,
+                                                  &migrate_v2_to_v3};
 static_assert(kMigrations.size() == RunStore::kSchemaVersion);
 
 int user_version(sqlite3* db, const fs::path& path) {

@@ -3,6 +3,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -19,6 +20,9 @@
 
 #include "check_helpers.h"
 #include "engine/core/errors.h"
+#include "engine/core/step_fields.h"
+#include "engine/experiment/exporter.h"
+#include "engine/experiment/jsonl_sink.h"
 #include "engine/experiment/run_store.h"
 #include "engine/experiment/store_sink.h"
 
@@ -82,6 +86,28 @@ void sql(const std::string& path, const char* statement) {
   sqlite3_exec(db, statement, nullptr, nullptr, nullptr);
   sqlite3_close(db);
 }
+
+// Exactly the tables the first schema made (raw SQL, not the store's code), for the migration
+// tests.
+constexpr const char* kVersionOneTables = R"sql(
+      CREATE TABLE runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, created TEXT NOT NULL,
+        config TEXT NOT NULL, status TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '',
+        device TEXT NOT NULL DEFAULT '', environment TEXT NOT NULL DEFAULT '{}',
+        summary TEXT NOT NULL DEFAULT '{}', pid INTEGER, host TEXT, updated TEXT);
+      CREATE TABLE steps (
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        step INTEGER NOT NULL, epoch REAL, samples INTEGER, wall_s REAL, batch INTEGER,
+        micro_batches INTEGER, lr REAL, loss REAL, samples_per_s REAL, step_ms REAL,
+        data_ms REAL, compute_ms REAL, mem_parameters INTEGER, mem_gradients INTEGER,
+        mem_optimizer INTEGER, mem_activations INTEGER, mem_batch INTEGER, mem_workspace INTEGER,
+        grad_norm2 REAL, b_simple REAL, PRIMARY KEY (run_id, step)) WITHOUT ROWID;
+      CREATE TABLE evals (
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        step INTEGER NOT NULL, epoch REAL, val_loss REAL, val_accuracy REAL, train_loss REAL,
+        wall_s REAL, PRIMARY KEY (run_id, step)) WITHOUT ROWID;
+      CREATE INDEX runs_status ON runs(status);
+)sql";
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -280,24 +306,8 @@ class TestRunStore : public QObject {
   void migratesVersionOneStore() {
     QTemporaryDir dir;
     const std::string path = dir.filePath("v1.sqlite").toStdString();
+    sql(path, kVersionOneTables);
     sql(path, R"sql(
-      CREATE TABLE runs (
-        id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, created TEXT NOT NULL,
-        config TEXT NOT NULL, status TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '',
-        device TEXT NOT NULL DEFAULT '', environment TEXT NOT NULL DEFAULT '{}',
-        summary TEXT NOT NULL DEFAULT '{}', pid INTEGER, host TEXT, updated TEXT);
-      CREATE TABLE steps (
-        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-        step INTEGER NOT NULL, epoch REAL, samples INTEGER, wall_s REAL, batch INTEGER,
-        micro_batches INTEGER, lr REAL, loss REAL, samples_per_s REAL, step_ms REAL,
-        data_ms REAL, compute_ms REAL, mem_parameters INTEGER, mem_gradients INTEGER,
-        mem_optimizer INTEGER, mem_activations INTEGER, mem_batch INTEGER, mem_workspace INTEGER,
-        grad_norm2 REAL, b_simple REAL, PRIMARY KEY (run_id, step)) WITHOUT ROWID;
-      CREATE TABLE evals (
-        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-        step INTEGER NOT NULL, epoch REAL, val_loss REAL, val_accuracy REAL, train_loss REAL,
-        wall_s REAL, PRIMARY KEY (run_id, step)) WITHOUT ROWID;
-      CREATE INDEX runs_status ON runs(status);
       INSERT INTO runs (name, created, config, status, reason, device, summary)
         VALUES ('old run', '2024-05-01T10:00:00Z', '{"seed":3}', 'completed', '', 'cpu',
                 '{"steps":2,"final_val_accuracy":0.75}');
@@ -310,7 +320,7 @@ class TestRunStore : public QObject {
 
     {
       RunStore store(path);
-      QCOMPARE(pragma(path, "PRAGMA user_version"), std::string("2"));
+      QCOMPARE(pragma(path, "PRAGMA user_version"), std::to_string(RunStore::kSchemaVersion));
       const auto runs = store.list_runs();
       QCOMPARE(runs.size(), std::size_t{1});
       QCOMPARE(runs[0].name, std::string("old run"));
@@ -332,9 +342,129 @@ class TestRunStore : public QObject {
       QCOMPARE(store.run(1)->tags, std::vector<std::string>{"legacy"});
     }
     RunStore again(path);  // an up-to-date store is opened as is
-    QCOMPARE(pragma(path, "PRAGMA user_version"), std::string("2"));
+    QCOMPARE(pragma(path, "PRAGMA user_version"), std::to_string(RunStore::kSchemaVersion));
     QCOMPARE(again.list_runs().size(), std::size_t{2});
     QCOMPARE(again.list_sweeps().size(), std::size_t{1});
+  }
+
+  // A v2 store (steps columns still `samples` and `batch`, no run origins) opens: its columns
+  // take kStepFields' names, its steps read back whole, and each run gets its own origin.
+  void migratesVersionTwoStore() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("v2.sqlite").toStdString();
+    sql(path, kVersionOneTables);
+    sql(path, R"sql(
+      CREATE TABLE sweeps (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL,
+        created TEXT NOT NULL, config TEXT NOT NULL);
+      ALTER TABLE runs ADD COLUMN sweep_id INTEGER;
+      ALTER TABLE runs ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+      INSERT INTO runs (name, created, config, status) VALUES ('a', '2025-01-01T00:00:00Z', '{}', 'completed');
+      INSERT INTO runs (name, created, config, status) VALUES ('b', '2025-01-01T00:00:00Z', '{}', 'completed');
+      INSERT INTO steps (run_id, step, epoch, samples, wall_s, batch, micro_batches, loss, mem_batch)
+        VALUES (1, 1, 0.25, 48, 0.5, 48, 3, 0.9, 777);
+      INSERT INTO steps (run_id, step, epoch, samples, wall_s, batch, micro_batches, loss)
+        VALUES (2, 1, 0.5, 16, 0.1, 16, 1, 1.1);
+      PRAGMA user_version = 2;
+    )sql");
+
+    std::string origin_a;
+    {
+      RunStore store(path);
+      QCOMPARE(pragma(path, "PRAGMA user_version"), std::to_string(RunStore::kSchemaVersion));
+      const auto s = store.steps(1);
+      QCOMPARE(s.size(), std::size_t{1});
+      QCOMPARE(s[0].samples_seen, std::int64_t{48});
+      QCOMPARE(s[0].batch_size, std::int64_t{48});
+      QCOMPARE(s[0].micro_batches, 3);
+      QCOMPARE(s[0].memory[static_cast<std::size_t>(MemCategory::batch)], std::int64_t{777});
+      QCOMPARE(store.steps(2)[0].batch_size, std::int64_t{16});
+
+      const auto a = store.run(1), b = store.run(2);
+      const std::regex hex32("[0-9a-f]{32}");
+      QVERIFY2(std::regex_match(a->origin, hex32), a->origin.c_str());
+      QVERIFY2(std::regex_match(b->origin, hex32), b->origin.c_str());
+      QVERIFY(a->origin != b->origin);
+      QCOMPARE(store.run_by_origin(b->origin)->id, std::int64_t{2});
+      QVERIFY(!store.run_by_origin("0123").has_value());
+      origin_a = a->origin;
+
+      // A run made after the upgrade gets an origin of its own too.
+      const auto c = store.create_run("c", "{}", "cpu", "{}");
+      QVERIFY(std::regex_match(store.run(c)->origin, hex32));
+      QVERIFY(store.run(c)->origin != a->origin && store.run(c)->origin != b->origin);
+    }
+    RunStore again(path);  // origins are kept, not made anew on each open
+    QCOMPARE(again.run(1)->origin, origin_a);
+  }
+
+  // One table of step fields: the store's steps columns, the CSV header and the JSONL keys are
+  // its names, and each memory field is "mem_" plus its category's name.
+  void stepFieldNamesAgreeEverywhere() {
+    int memory_fields = 0;
+    for (const auto& f : kStepFields) {
+      if (!f.is_memory()) continue;
+      QCOMPARE(std::string(f.name), "mem_" + std::string(memory_category_name(f.category())));
+      QCOMPARE(static_cast<int>(f.category()), memory_fields++);
+    }
+    QCOMPARE(memory_fields, kMemCategoryCount);
+
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("fields.sqlite").toStdString();
+    RunStore store(path);
+    const auto id = store.create_run("fields", "{}", "cpu", "{}");
+    const StepEvent e = make_step(id, 3);
+    store.append_steps(std::span(&e, 1));
+
+    std::vector<std::string> expected = {"run_id"};
+    for (const auto& f : kStepFields) expected.emplace_back(f.name);
+    std::vector<std::string> columns;
+    {
+      sqlite3* db = nullptr;
+      sqlite3_open(path.c_str(), &db);
+      sqlite3_stmt* s = nullptr;
+      sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info('steps') ORDER BY cid", -1, &s,
+                         nullptr);
+      while (sqlite3_step(s) == SQLITE_ROW)
+        columns.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)));
+      sqlite3_finalize(s);
+      sqlite3_close(db);
+    }
+    // The same names; the order is v1's CREATE TABLE (every query names its columns).
+    std::sort(columns.begin(), columns.end());
+    std::sort(expected.begin(), expected.end());
+    QCOMPARE(columns, expected);
+
+    std::ostringstream csv;
+    write_steps_csv(csv, store, {*store.run(id)});
+    std::string header = csv.str().substr(0, csv.str().find('\n'));
+    std::string want = "run_id,run_name";
+    for (const auto& f : kStepFields) want += "," + std::string(f.name);
+    QCOMPARE(header, want);
+
+    const auto j = to_json(e);
+    std::vector<std::string> keys;
+    for (const auto& [k, v] : j.items()) keys.push_back(k);
+    std::vector<std::string> want_keys = {"type", "run_id"};
+    for (const auto& f : kStepFields) {
+      if (!f.is_memory())
+        want_keys.emplace_back(f.name);
+      else if (f.category() == MemCategory{})
+        want_keys.emplace_back("memory");
+    }
+    QCOMPARE(keys, want_keys);
+    for (const auto& f : kStepFields) {
+      if (f.is_memory())
+        QCOMPARE(j["memory"][std::string(memory_category_name(f.category()))].get<std::int64_t>(),
+                 step_field_int(e, f));
+      else if (f.type() == FieldType::integer)
+        QCOMPARE(j[std::string(f.name)].get<std::int64_t>(), step_field_int(e, f));
+    }
+    // A value round-trips through the table's setter and getter.
+    StepEvent copy;
+    for (const auto& f : kStepFields)
+      set_step_field(copy, f, step_field_int(e, f), step_field_real(e, f));
+    copy.run_id = e.run_id;
+    QVERIFY(same_step(copy, e));
   }
 
   void summaryJsonRoundTrip() {
