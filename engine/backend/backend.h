@@ -1,8 +1,10 @@
 // defines: Backend (the device interface the Trainer drives), EvalTotals, StepResult
-// One Backend trains one MLP. prepare() allocates every buffer (parameters, gradients, optimizer
-// state, activations and the staged batch, sized for max_rows) through the MemoryAccountant; the
-// step loop then allocates nothing. The Trainer times stage_batch() as "data" and
-// forward_backward() + apply_update() as "compute".
+// One Backend trains one MLP, or runs one forward-only. prepare() allocates every buffer
+// (parameters, gradients, optimizer state, activations and the staged batch, sized for max_rows)
+// through the MemoryAccountant; the step loop then allocates nothing. prepare_inference()
+// allocates only what a forward pass needs (parameters, the inference activation layout of
+// model/activation_layout.h, the staged batch); the training calls then throw std::logic_error. The
+// Trainer times stage_batch() as "data" and forward_backward() + apply_update() as "compute".
 // Asynchronous backends (CUDA) may also defer each step's loss and gradient norm, so the host
 // never waits for the device per step: see enable_deferred_results().
 // Threading: all calls from one thread (the Trainer's).
@@ -54,6 +56,12 @@ class Backend {
   virtual void prepare(const MlpSpec& spec, const OptimizerConfig& opt, std::int64_t max_rows,
                        std::uint64_t seed) = 0;
 
+  // Forward only: parameters (from `seed`, or set_parameters() afterwards, as a stored model is
+  // loaded), activations in the inference layout and the staged batch, sized for `max_rows`; no
+  // gradient, no optimizer state. Throws OutOfMemoryError when the budget or the device refuses.
+  virtual void prepare_inference(const MlpSpec& spec, std::int64_t max_rows,
+                                 std::uint64_t seed) = 0;
+
   // Gathers rows[i] of `data` (features and targets) into the staged batch. rows.size() ≤ max_rows.
   virtual void stage_batch(const Dataset& data, std::span<const std::int64_t> rows) = 0;
 
@@ -69,8 +77,18 @@ class Backend {
   virtual void apply_update(double lr) = 0;
   // Forward only on the staged batch: loss sum and correct count.
   virtual EvalTotals evaluate_staged() = 0;
+  // The inference call: a forward pass on the staged batch and nothing else (no loss). When
+  // `outputs` is not empty it receives the output layer's values, outputs × rows column-major
+  // (outputs.size() must be that); a device backend then waits for them, so the call's time is
+  // the request's compute time. Works after prepare() and after prepare_inference().
+  virtual void infer_staged(std::span<float> outputs) = 0;
 
+  // Every buffer of the model, on all its devices (the Trainer's StepEvent::memory).
   virtual const MemoryAccountant& memory() const = 0;
+  // Per device, for a backend that spans several (data-parallel replicas): device_memory(d)
+  // for d < device_count(). One device is the default, whose accountant is memory().
+  virtual int device_count() const { return 1; }
+  virtual const MemoryAccountant& device_memory(int /*device*/) const { return memory(); }
 
   // Backends that keep the data on the device (CUDA with cuda.resident_data) copy both splits
   // here, once, after prepare() and before the first step; stage_batch then gathers rows of

@@ -13,6 +13,7 @@
 #include "engine/experiment/config_io.h"
 #include "engine/metrics/memory_model.h"
 #include "engine/train/trainer.h"
+#include "forwarding_backend.h"
 
 using namespace batchlab;
 
@@ -176,9 +177,9 @@ class TestBatchFinder : public QObject {
     // A device that refuses more than 1000 rows the way a GPU does: from prepare(), with no
     // budget set. The finder must treat it as "does not fit" and free each backend before the
     // next trial asks for memory.
-    class Refusing final : public Backend {
+    class Refusing final : public batchlab::testing::ForwardingBackend {
      public:
-      Refusing(int& live, int& peak_live) : live_(live), inner_(make_cpu_backend(1, 0)) {
+      Refusing(int& live, int& peak_live) : live_(live) {
         peak_live = std::max(peak_live, ++live_);
       }
       ~Refusing() override { --live_; }
@@ -186,24 +187,11 @@ class TestBatchFinder : public QObject {
       void prepare(const MlpSpec& s, const OptimizerConfig& o, std::int64_t rows,
                    std::uint64_t seed) override {
         if (rows > 1000) throw OutOfMemoryError("device out of memory", rows * 100, 0, 0);
-        inner_->prepare(s, o, rows, seed);
+        inner().prepare(s, o, rows, seed);
       }
-      void stage_batch(const Dataset& d, std::span<const std::int64_t> r) override {
-        inner_->stage_batch(d, r);
-      }
-      void zero_grad() override { inner_->zero_grad(); }
-      double forward_backward(float s) override { return inner_->forward_backward(s); }
-      double grad_norm2() override { return inner_->grad_norm2(); }
-      void apply_update(double lr) override { inner_->apply_update(lr); }
-      EvalTotals evaluate_staged() override { return inner_->evaluate_staged(); }
-      const MemoryAccountant& memory() const override { return inner_->memory(); }
-      std::vector<float> parameters() const override { return inner_->parameters(); }
-      void set_parameters(std::span<const float> v) override { inner_->set_parameters(v); }
-      std::vector<float> gradients() const override { return inner_->gradients(); }
 
      private:
       int& live_;
-      std::unique_ptr<Backend> inner_;
     };
     RunConfig c = blobs_config(5000);
     const DatasetSplit data = load_dataset(c.dataset, c.seed);

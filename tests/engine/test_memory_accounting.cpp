@@ -2,13 +2,19 @@
 // backend's measured bytes against the model category by category. The GUI shows measured
 // beside predicted and answers "largest batch that fits", so the two must agree exactly.
 #include <QTest>
+
+#include <algorithm>
+#include <numeric>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "backend_test_data.h"
 #include "engine/backend/backend.h"
 #include "engine/core/errors.h"
 #include "engine/metrics/memory_accountant.h"
 #include "engine/metrics/memory_model.h"
+#include "engine/model/activation_layout.h"
 
 using namespace batchlab;
 
@@ -214,6 +220,112 @@ class MemoryAccounting : public QObject {
     backend->prepare(spec, sgd(0.9), 32, 1);  // exactly the budget
     QCOMPARE(backend->memory().total(), total_bytes(need_small));
     QCOMPARE(backend->memory().peak(), total_bytes(need_small));
+  }
+
+  // The activation layout table: training keeps z and a of every hidden layer, end to end;
+  // inference shares one z slot and alternates two a slots, never aliasing what a layer reads
+  // with what it writes.
+  void activation_layout_for_training_and_inference() {
+    const MlpSpec s = fmnist_spec();
+    const ActivationLayout train = mlp_activation_layout(s, Pass::training);
+    QCOMPARE(train.values_per_row, std::int64_t{2 * 256 + 2 * 256 + 10});
+    QCOMPARE(train.layers.size(), std::size_t{3});
+    std::int64_t at_value = 0;
+    for (std::size_t l = 0; l < train.layers.size(); ++l) {
+      const auto& layer = train.layers[l];
+      QCOMPARE(layer.z_offset, at_value);
+      at_value += layer.fan_out;
+      if (l + 1 < train.layers.size()) {
+        QCOMPARE(layer.a_offset, at_value);
+        at_value += layer.fan_out;
+      } else {
+        QCOMPARE(layer.a_offset, layer.z_offset);  // the logits
+      }
+    }
+
+    MlpSpec deep;
+    deep.inputs = 5;
+    deep.hidden = {7, 30, 4, 12, 3};
+    deep.outputs = 9;
+    for (const MlpSpec& spec : {s, deep}) {
+      const ActivationLayout inf = mlp_activation_layout(spec, Pass::inference);
+      QVERIFY(inf.values_per_row < mlp_activation_layout(spec, Pass::training).values_per_row);
+      const auto overlaps = [](std::int64_t a, std::int64_t an, std::int64_t b, std::int64_t bn) {
+        return a < b + bn && b < a + an;
+      };
+      for (std::size_t l = 0; l < inf.layers.size(); ++l) {
+        const auto& layer = inf.layers[l];
+        QVERIFY(layer.z_offset + layer.fan_out <= inf.values_per_row);
+        QVERIFY(layer.a_offset + layer.fan_out <= inf.values_per_row);
+        const bool hidden = l + 1 < inf.layers.size();
+        if (hidden)  // z and a are written by one kernel: they must not share storage
+          QVERIFY(!overlaps(layer.z_offset, layer.fan_out, layer.a_offset, layer.fan_out));
+        if (l > 0) {  // what the layer writes must not touch its input, the previous a
+          const auto& prev = inf.layers[l - 1];
+          QVERIFY(!overlaps(layer.z_offset, layer.fan_out, prev.a_offset, prev.fan_out));
+          if (hidden)
+            QVERIFY(!overlaps(layer.a_offset, layer.fan_out, prev.a_offset, prev.fan_out));
+        }
+      }
+    }
+    // 784-256-256-10: z slot 256, a slots 256 and 256.
+    QCOMPARE(mlp_activation_layout(s, Pass::inference).values_per_row, std::int64_t{768});
+  }
+
+  // Forward only: parameters, inference activations and the staged batch, exactly as the model
+  // predicts; the outputs are those of a training-prepared backend with the same parameters,
+  // and the training calls refuse.
+  void inference_preparation_holds_no_gradient_and_gives_the_same_outputs() {
+    MlpSpec spec;
+    spec.inputs = 13;
+    spec.hidden = {17, 9, 5};
+    spec.outputs = 3;
+    const Dataset data = testdata::random_classification(50, 13, 3, 4);
+    std::vector<std::int64_t> rows(37);
+    std::iota(rows.begin(), rows.end(), 5);
+
+    auto train = make_cpu_backend(1, 0);
+    train->prepare(spec, adam(), 40, 11);
+    auto infer = make_cpu_backend(1, 0);
+    infer->prepare_inference(spec, 40, 11);
+    const MemoryBytes measured = infer->memory().current();
+    QVERIFY2(measured == predict_mlp_inference_memory(spec, 40),
+             qPrintable("measured " + describe(measured) + " predicted " +
+                        describe(predict_mlp_inference_memory(spec, 40))));
+    QCOMPARE(at(measured, MemCategory::gradients), std::int64_t{0});
+    QCOMPARE(at(measured, MemCategory::optimizer), std::int64_t{0});
+    QVERIFY(total_bytes(measured) < total_bytes(train->memory().current()));
+    QCOMPARE(at(measured, MemCategory::activations) + at(measured, MemCategory::batch),
+             40 * mlp_bytes_per_row(spec, Pass::inference));
+
+    QCOMPARE(infer->parameters(), train->parameters());  // one initialiser for both
+    train->stage_batch(data, rows);
+    infer->stage_batch(data, rows);
+    std::vector<float> a(static_cast<std::size_t>(3 * 37)), b(a.size());
+    train->infer_staged(a);
+    infer->infer_staged(b);
+    QCOMPARE(a, b);
+    // The logits are those evaluation reads: the same loss either way.
+    QCOMPARE(infer->evaluate_staged().loss_sum, train->evaluate_staged().loss_sum);
+    QVERIFY(std::any_of(b.begin(), b.end(), [](float v) { return v != 0.0f; }));
+
+    // A stored model is loaded into an inference backend with set_parameters.
+    std::vector<float> other(static_cast<std::size_t>(mlp_parameter_count(spec)), 0.01f);
+    infer->set_parameters(other);
+    infer->infer_staged(b);
+    QVERIFY(a != b);
+
+    std::vector<float> wrong(5);
+    QVERIFY_THROWS_EXCEPTION(std::logic_error, infer->infer_staged(wrong));
+    QVERIFY_THROWS_EXCEPTION(std::logic_error, infer->zero_grad());
+    QVERIFY_THROWS_EXCEPTION(std::logic_error, infer->forward_backward(1.0f));
+    QVERIFY_THROWS_EXCEPTION(std::logic_error, infer->grad_norm2());
+    QVERIFY_THROWS_EXCEPTION(std::logic_error, infer->apply_update(0.1));
+    QVERIFY(infer->gradients().empty());
+
+    // Preparing for training again gives the gradient and state back.
+    infer->prepare(spec, adam(), 40, 11);
+    QCOMPARE(infer->memory().current(), predict_mlp_memory(spec, adam(), 40));
   }
 
   void prepare_again_replaces_the_buffers() {

@@ -14,6 +14,7 @@
 #include "engine/experiment/run_store.h"
 #include "engine/metrics/noise_scale.h"
 #include "engine/train/trainer.h"
+#include "forwarding_backend.h"
 
 using namespace batchlab;
 
@@ -28,37 +29,18 @@ struct Recorder : EventSink {
 };
 
 // Forwards to the CPU backend and counts the calls that measuring could add.
-class CountingBackend final : public Backend {
+class CountingBackend final : public batchlab::testing::ForwardingBackend {
  public:
-  CountingBackend() : inner_(make_cpu_backend(1, 0)) {}
   int forward_backwards = 0;
   int norms = 0;
-  std::string device_name() const override { return inner_->device_name(); }
-  void prepare(const MlpSpec& spec, const OptimizerConfig& opt, std::int64_t max_rows,
-               std::uint64_t seed) override {
-    inner_->prepare(spec, opt, max_rows, seed);
-  }
-  void stage_batch(const Dataset& data, std::span<const std::int64_t> rows) override {
-    inner_->stage_batch(data, rows);
-  }
-  void zero_grad() override { inner_->zero_grad(); }
   double forward_backward(float grad_scale) override {
     ++forward_backwards;
-    return inner_->forward_backward(grad_scale);
+    return inner().forward_backward(grad_scale);
   }
   double grad_norm2() override {
     ++norms;
-    return inner_->grad_norm2();
+    return inner().grad_norm2();
   }
-  void apply_update(double lr) override { inner_->apply_update(lr); }
-  EvalTotals evaluate_staged() override { return inner_->evaluate_staged(); }
-  const MemoryAccountant& memory() const override { return inner_->memory(); }
-  std::vector<float> parameters() const override { return inner_->parameters(); }
-  void set_parameters(std::span<const float> v) override { inner_->set_parameters(v); }
-  std::vector<float> gradients() const override { return inner_->gradients(); }
-
- private:
-  std::unique_ptr<Backend> inner_;
 };
 
 struct Outcome {

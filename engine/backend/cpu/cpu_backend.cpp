@@ -1,8 +1,9 @@
 // defines: CpuBackend (the Eigen backend), make_cpu_backend
 // Buffers (llm.c's pattern): parameters, gradients and optimizer state are three flat float
-// arrays sharing the layout table's offsets; activations and the staged batch are sized for
-// max_rows. All are HostBuffers, registered with the accountant in prepare(); the step calls
-// only carve Eigen maps out of them.
+// arrays sharing the layout table's offsets; activations (carved as the activation layout table
+// says, for training or for inference) and the staged batch are sized for max_rows. All are
+// HostBuffers, registered with the accountant in prepare(); the step calls only carve Eigen maps
+// out of them. prepare_inference() allocates no gradient and no optimizer state.
 // At small batches a step is bound by passes over the P-float buffers, so the step avoids the
 // ones it can: zero_grad() only marks the gradient as zero and the next backward writes it
 // instead of adding to it; the small-batch backward measures |g|² as it writes, so grad_norm2()
@@ -25,6 +26,8 @@
 #include "engine/backend/cpu/host_buffer.h"
 #include "engine/backend/stage_checks.h"
 #include "engine/core/errors.h"
+#include "engine/metrics/memory_model.h"
+#include "engine/model/activation_layout.h"
 #include "engine/model/mlp_init.h"
 
 #ifdef _OPENMP
@@ -57,15 +60,22 @@ class CpuBackend final : public Backend {
   }
 
   void prepare(const MlpSpec& spec, const OptimizerConfig& opt, std::int64_t max_rows,
-               std::uint64_t seed) override;
+               std::uint64_t seed) override {
+    allocate(spec, opt, max_rows, seed, Pass::training);
+  }
+  void prepare_inference(const MlpSpec& spec, std::int64_t max_rows, std::uint64_t seed) override {
+    allocate(spec, OptimizerConfig{}, max_rows, seed, Pass::inference);
+  }
   void stage_batch(const Dataset& data, std::span<const std::int64_t> rows) override;
 
   void zero_grad() override {
+    require_training("zero_grad");
     grads_are_zero_ = true;
     grad_norm2_ = 0.0;
   }
 
   double forward_backward(float grad_scale) override {
+    require_training("forward_backward");
     require_staged("forward_backward");
     forward();
     const BackwardResult r =
@@ -79,6 +89,7 @@ class CpuBackend final : public Backend {
 
   void apply_update(double lr) override {
     if (buf_.params.size() == 0) throw std::logic_error("apply_update before prepare");
+    require_training("apply_update");
     flush_update();
     if (grads_are_zero_) clear_grads();  // an update with no backward since zero_grad: rare
     ++adam_t_;
@@ -90,6 +101,18 @@ class CpuBackend final : public Backend {
     require_staged("evaluate_staged");
     forward();
     return mlp_.totals(staged_rows_);
+  }
+
+  void infer_staged(std::span<float> outputs) override {
+    require_staged("infer_staged");
+    forward();
+    if (outputs.empty()) return;
+    const std::int64_t n = spec_.outputs * staged_rows_;
+    if (static_cast<std::int64_t>(outputs.size()) != n)
+      throw std::logic_error("infer_staged: outputs holds " + std::to_string(outputs.size()) +
+                             " values, the staged rows give " + std::to_string(n));
+    const float* z = mlp_.layers.back().z;
+    std::copy(z, z + n, outputs.begin());
   }
 
   const MemoryAccountant& memory() const override { return memory_; }
@@ -128,12 +151,19 @@ class CpuBackend final : public Backend {
     HostBuffer<std::int32_t> labels;
   };
 
+  // Training calls on a model prepared for inference have no gradient or state to work on.
+  void require_training(const char* call) const {
+    if (pass_ == Pass::inference)
+      throw std::logic_error(std::string(call) + " on a model prepared for inference only");
+  }
+  void allocate(const MlpSpec& spec, const OptimizerConfig& opt, std::int64_t max_rows,
+                std::uint64_t seed, Pass pass);
   void require_staged(const char* call) const {
     if (staged_rows_ == 0)
       throw std::logic_error(std::string(call) + " needs a non-empty stage_batch first");
   }
   void initialise(std::uint64_t seed);
-  void bind_views();
+  void bind_views(const ActivationLayout& acts);
   // The step at `lr` over these parameters and state with the backend's gradient.
   CpuUpdate update_at(double lr, float* params, float* state) const {
     return CpuUpdate(opt_, lr, adam_t_, params, buf_.grads.data(), state, buf_.params.size());
@@ -158,6 +188,7 @@ class CpuBackend final : public Backend {
   MlpSpec spec_;
   OptimizerConfig opt_;
   std::int64_t max_rows_ = 0;
+  Pass pass_ = Pass::training;
   Buffers buf_;
   CpuMlp mlp_;
   std::int64_t staged_rows_ = 0;
@@ -171,8 +202,8 @@ class CpuBackend final : public Backend {
   double pending_lr_ = 0.0;
 };
 
-void CpuBackend::prepare(const MlpSpec& spec, const OptimizerConfig& opt, std::int64_t max_rows,
-                         std::uint64_t seed) {
+void CpuBackend::allocate(const MlpSpec& spec, const OptimizerConfig& opt, std::int64_t max_rows,
+                          std::uint64_t seed, Pass pass) {
   check_mlp_spec(spec, max_rows);
   buf_ = Buffers{};  // give the old model's bytes back before asking for new ones
   mlp_ = CpuMlp{};
@@ -183,20 +214,21 @@ void CpuBackend::prepare(const MlpSpec& spec, const OptimizerConfig& opt, std::i
   grad_norm2_ = kUnknown;
   pending_.reset();
 
+  const bool training = pass == Pass::training;
   const std::int64_t p = mlp_parameter_count(spec);
-  std::int64_t activation_values = spec.outputs;
-  for (auto width : spec.hidden) activation_values += 2 * width;
-  const std::int64_t state_values =
-      opt.kind == OptimizerKind::adam ? 2 * p : (opt.momentum != 0.0 ? p : 0);
+  const ActivationLayout acts = mlp_activation_layout(spec, pass);
 
   // Static state first, then what grows with max_rows, so a budget names the per-row buffers
   // when the batch is what does not fit.
   Buffers b;
   b.params = HostBuffer<float>(memory_, MemCategory::parameters, p);
-  b.grads = HostBuffer<float>(memory_, MemCategory::gradients, p);
-  b.opt_state = HostBuffer<float>(memory_, MemCategory::optimizer, state_values);
+  if (training) {
+    b.grads = HostBuffer<float>(memory_, MemCategory::gradients, p);
+    b.opt_state =
+        HostBuffer<float>(memory_, MemCategory::optimizer, optimizer_state_values(p, opt));
+  }
   b.activations =
-      HostBuffer<float>(memory_, MemCategory::activations, activation_values * max_rows);
+      HostBuffer<float>(memory_, MemCategory::activations, acts.values_per_row * max_rows);
   b.x = HostBuffer<float>(memory_, MemCategory::batch, spec.inputs * max_rows);
   if (spec.task == Task::classification)
     b.labels = HostBuffer<std::int32_t>(memory_, MemCategory::batch, max_rows);
@@ -207,11 +239,12 @@ void CpuBackend::prepare(const MlpSpec& spec, const OptimizerConfig& opt, std::i
   spec_ = spec;
   opt_ = opt;
   max_rows_ = max_rows;
-  bind_views();
+  pass_ = pass;
+  bind_views(acts);
   initialise(seed);
 }
 
-void CpuBackend::bind_views() {
+void CpuBackend::bind_views(const ActivationLayout& acts) {
   const auto layout = mlp_layout(spec_);
   const auto widths = spec_.widths();
   mlp_.activation = spec_.activation;
@@ -221,6 +254,7 @@ void CpuBackend::bind_views() {
   mlp_.labels = buf_.labels.data();
   mlp_.targets = buf_.targets.data();
   float* act = buf_.activations.data();
+  float* grads = buf_.grads.size() > 0 ? buf_.grads.data() : nullptr;  // none for inference
   const std::size_t n_layers = widths.size() - 1;
   for (std::size_t l = 0; l < n_layers; ++l) {
     const ParamEntry& w = layout[2 * l];
@@ -230,18 +264,12 @@ void CpuBackend::bind_views() {
     layer.fan_out = w.rows;
     layer.weight = buf_.params.data() + w.offset;
     layer.bias = buf_.params.data() + bias.offset;
-    layer.weight_grad = buf_.grads.data() + w.offset;
-    layer.bias_grad = buf_.grads.data() + bias.offset;
+    layer.weight_grad = grads ? grads + w.offset : nullptr;
+    layer.bias_grad = grads ? grads + bias.offset : nullptr;
     layer.weight_offset = w.offset;
     layer.bias_offset = bias.offset;
-    layer.z = act;
-    act += layer.fan_out * max_rows_;
-    if (l + 1 < n_layers) {
-      layer.a = act;
-      act += layer.fan_out * max_rows_;
-    } else {
-      layer.a = layer.z;  // the logits are their own "activation"
-    }
+    layer.z = act + acts.layers[l].z_offset * max_rows_;
+    layer.a = act + acts.layers[l].a_offset * max_rows_;  // the logits: a == z
     mlp_.layers.push_back(layer);
   }
 }
@@ -277,6 +305,7 @@ void CpuBackend::stage_batch(const Dataset& data, std::span<const std::int64_t> 
 }
 
 double CpuBackend::grad_norm2() {
+  require_training("grad_norm2");
   if (grads_are_zero_) return 0.0;
   if (!std::isnan(grad_norm2_)) return grad_norm2_;
   // Float sums over short chunks (vectorised), double across chunks: accurate to ~1e-7

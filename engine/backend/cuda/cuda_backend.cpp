@@ -7,6 +7,8 @@
 
 #include "engine/backend/cuda/cuda_backend_impl.h"
 #include "engine/backend/stage_checks.h"
+#include "engine/metrics/memory_model.h"
+#include "engine/model/activation_layout.h"
 #include "engine/model/mlp_init.h"
 
 namespace batchlab::cuda {
@@ -81,6 +83,12 @@ void CudaBackend::require_prepared(const char* call) const {
   if (!model_) throw std::logic_error(std::string(call) + " before prepare");
 }
 
+void CudaBackend::require_training(const char* call) const {
+  require_prepared(call);
+  if (pass_ == Pass::inference)
+    throw std::logic_error(std::string(call) + " on a model prepared for inference only");
+}
+
 void CudaBackend::require_staged(const char* call) const {
   require_prepared(call);
   if (staged_rows_ == 0)
@@ -105,17 +113,18 @@ void CudaBackend::release_model() {
   adam_t_ = 0;
 }
 
-void CudaBackend::prepare(const MlpSpec& spec, const OptimizerConfig& opt, std::int64_t max_rows,
-                          std::uint64_t seed) {
+void CudaBackend::allocate(const MlpSpec& spec, const OptimizerConfig& opt, std::int64_t max_rows,
+                           std::uint64_t seed, Pass pass) {
   check_mlp_spec(spec, max_rows);
   activate_device();
   release_model();  // give the old model's bytes back before asking for new ones
 
+  const bool training = pass == Pass::training;
   const std::int64_t p = mlp_parameter_count(spec);
-  std::int64_t activation_values = spec.outputs;
-  for (auto width : spec.hidden) activation_values += 2 * width;
-  const std::int64_t state_values =
-      opt.kind == OptimizerKind::adam ? 2 * p : (opt.momentum != 0.0 ? p : 0);
+  const ActivationLayout acts = mlp_activation_layout(spec, pass);
+  // Inference keeps no gradient and no optimizer state (zero-byte buffers allocate nothing).
+  const std::int64_t grad_values = training ? p : 0;
+  const std::int64_t state_values = training ? optimizer_state_values(p, opt) : 0;
   constexpr std::int64_t kFloat = sizeof(float);
 
   auto m = std::make_unique<Model>();
@@ -123,7 +132,7 @@ void CudaBackend::prepare(const MlpSpec& spec, const OptimizerConfig& opt, std::
   // Static state first, then what grows with max_rows, so a budget names the per-row buffers
   // when the batch is what does not fit (as on the CPU).
   m->params = DeviceBuffer(memory_, MemCategory::parameters, kFloat * p);
-  m->grads = DeviceBuffer(memory_, MemCategory::gradients, kFloat * p);
+  m->grads = DeviceBuffer(memory_, MemCategory::gradients, kFloat * grad_values);
   m->opt_state = DeviceBuffer(memory_, MemCategory::optimizer, kFloat * state_values);
 
   BufferPlan ws;
@@ -139,7 +148,7 @@ void CudaBackend::prepare(const MlpSpec& spec, const OptimizerConfig& opt, std::
   m->workspace = DeviceBuffer(memory_, MemCategory::workspace, ws.bytes());
 
   m->activations =
-      DeviceBuffer(memory_, MemCategory::activations, kFloat * activation_values * max_rows);
+      DeviceBuffer(memory_, MemCategory::activations, kFloat * acts.values_per_row * max_rows);
   BufferPlan batch;
   const auto slots = InputPipeline::plan(spec, max_rows, batch);
   m->batch = DeviceBuffer(memory_, MemCategory::batch, batch.bytes());
@@ -171,7 +180,7 @@ void CudaBackend::prepare(const MlpSpec& spec, const OptimizerConfig& opt, std::
   const auto layout = mlp_layout(spec);
   const std::size_t n_layers = spec.widths().size() - 1;
   float* params = m->params.at<float>(0);
-  float* grads = m->grads.at<float>(0);
+  float* grads = training ? m->grads.at<float>(0) : nullptr;
   float* act = m->activations.at<float>(0);
   for (std::size_t l = 0; l < n_layers; ++l) {
     const ParamEntry& w = layout[2 * l];
@@ -181,23 +190,19 @@ void CudaBackend::prepare(const MlpSpec& spec, const OptimizerConfig& opt, std::
     layer.fan_out = w.rows;
     layer.weight = params + w.offset;
     layer.bias = params + bias.offset;
-    layer.weight_grad = grads + w.offset;
-    layer.bias_grad = grads + bias.offset;
-    layer.z = act;
-    act += layer.fan_out * max_rows;
-    if (l + 1 < n_layers) {
-      layer.a = act;
-      act += layer.fan_out * max_rows;
-    } else {
-      layer.a = layer.z;  // the logits are their own "activation"
-    }
+    layer.weight_grad = training ? grads + w.offset : nullptr;
+    layer.bias_grad = training ? grads + bias.offset : nullptr;
+    layer.z = act + acts.layers[l].z_offset * max_rows;
+    layer.a = act + acts.layers[l].a_offset * max_rows;  // the logits: a == z
     mlp.layers.push_back(layer);
   }
 
   // cudaMalloc does not zero: gradients, optimizer state and the scalars start at 0. The
   // parameters come from the host, drawn by the CPU backend's very initialiser.
   const cudaStream_t s = compute_.get();
-  BATCHLAB_CUDA_CHECK(cudaMemsetAsync(grads, 0, static_cast<std::size_t>(kFloat * p), s));
+  if (grad_values > 0)
+    BATCHLAB_CUDA_CHECK(
+        cudaMemsetAsync(grads, 0, static_cast<std::size_t>(kFloat * grad_values), s));
   if (state_values > 0)
     BATCHLAB_CUDA_CHECK(cudaMemsetAsync(m->opt_state.at<void>(0), 0,
                                         static_cast<std::size_t>(kFloat * state_values), s));
@@ -212,6 +217,7 @@ void CudaBackend::prepare(const MlpSpec& spec, const OptimizerConfig& opt, std::
   spec_ = spec;
   opt_ = opt;
   max_rows_ = max_rows;
+  pass_ = pass;
 }
 
 void CudaBackend::attach_data(const Dataset& train, const Dataset& val) {
@@ -236,6 +242,7 @@ std::vector<float> CudaBackend::parameters() const {
 
 std::vector<float> CudaBackend::gradients() const {
   require_prepared("gradients");
+  if (pass_ == Pass::inference) return {};  // no gradient buffer
   activate_device();
   std::vector<float> out(static_cast<std::size_t>(model_->p));
   BATCHLAB_CUDA_CHECK(cudaMemcpyAsync(out.data(), model_->grads.at<float>(0),

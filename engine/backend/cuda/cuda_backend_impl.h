@@ -1,15 +1,16 @@
 // defines: CudaBackend (the Backend on one NVIDIA GPU)
 // Buffers follow the CPU backend's layout (llm.c's pattern): parameters, gradients and optimizer
-// state are flat float arrays sharing the layout table's offsets; activations are sized for
-// max_rows. Each memory category is one device allocation made in prepare() through the
-// MemoryAccountant: parameters, gradients, optimizer, workspace (cuBLAS workspace, per-row
-// loss scratch, reduction partials, the scalars), activations, batch (both input slots; the
-// resident datasets are a second allocation made by attach_data). The step calls queue work on
-// one compute stream and allocate nothing.
-// Two modes. Synchronous (the default, what tests drive): forward_backward and grad_norm2 wait
-// for the device and return their values. Deferred (enable_deferred_results, what the Trainer
-// uses): they only queue work; apply_update closes a step by queuing a 16-byte copy of its loss
-// and gradient norm into a pinned ring slot and an end event; drain_steps reads finished slots.
+// state are flat float arrays sharing the layout table's offsets; activations are carved as the
+// activation layout table says (model/activation_layout.h) and sized for max_rows;
+// prepare_inference() makes the gradient and optimizer buffers empty. Each memory category is one
+// device allocation made in prepare() through the MemoryAccountant: parameters, gradients,
+// optimizer, workspace (cuBLAS workspace, per-row loss scratch, reduction partials, the scalars),
+// activations, batch (both input slots; the resident datasets are a second allocation made by
+// attach_data). The step calls queue work on one compute stream and allocate nothing. Two modes.
+// Synchronous (the default, what tests drive): forward_backward and grad_norm2 wait for the device
+// and return their values. Deferred (enable_deferred_results, what the Trainer uses): they only
+// queue work; apply_update closes a step by queuing a 16-byte copy of its loss and gradient norm
+// into a pinned ring slot and an end event; drain_steps reads finished slots.
 #pragma once
 
 #include <memory>
@@ -24,6 +25,7 @@
 #include "engine/backend/cuda/graph_cache.h"
 #include "engine/backend/cuda/input_pipeline.h"
 #include "engine/backend/cuda_backend.h"
+#include "engine/model/activation_layout.h"
 
 namespace batchlab::cuda {
 
@@ -36,7 +38,12 @@ class CudaBackend final : public Backend {
   std::int64_t device_total_bytes() const override { return identity_.total_bytes; }
 
   void prepare(const MlpSpec& spec, const OptimizerConfig& opt, std::int64_t max_rows,
-               std::uint64_t seed) override;
+               std::uint64_t seed) override {
+    allocate(spec, opt, max_rows, seed, Pass::training);
+  }
+  void prepare_inference(const MlpSpec& spec, std::int64_t max_rows, std::uint64_t seed) override {
+    allocate(spec, OptimizerConfig{}, max_rows, seed, Pass::inference);
+  }
   void attach_data(const Dataset& train, const Dataset& val) override;
   void stage_batch(const Dataset& data, std::span<const std::int64_t> rows) override;
   void zero_grad() override;
@@ -44,6 +51,7 @@ class CudaBackend final : public Backend {
   double grad_norm2() override;
   void apply_update(double lr) override;
   EvalTotals evaluate_staged() override;
+  void infer_staged(std::span<float> outputs) override;
   const MemoryAccountant& memory() const override { return memory_; }
   int enable_deferred_results() override;
   std::span<const StepResult> drain_steps(bool wait) override;
@@ -85,7 +93,11 @@ class CudaBackend final : public Backend {
   };
 
   void activate_device() const;
+  void allocate(const MlpSpec& spec, const OptimizerConfig& opt, std::int64_t max_rows,
+                std::uint64_t seed, Pass pass);
   void require_prepared(const char* call) const;
+  // Training calls on a model prepared for inference have no gradient or state to work on.
+  void require_training(const char* call) const;
   void require_staged(const char* call) const;
   void release_model();
   // Synchronous mode: copies the device scalars to pinned memory and waits for them.
@@ -115,6 +127,7 @@ class CudaBackend final : public Backend {
   MlpSpec spec_;
   OptimizerConfig opt_;
   std::int64_t max_rows_ = 0;
+  Pass pass_ = Pass::training;
   int staged_slot_ = -1;
   std::int64_t staged_rows_ = 0;
   std::int64_t adam_t_ = 0;

@@ -31,7 +31,7 @@ void CudaBackend::stage_batch(const Dataset& data, std::span<const std::int64_t>
 }
 
 void CudaBackend::zero_grad() {
-  require_prepared("zero_grad");
+  require_training("zero_grad");
   if (deferred_) open_step();
   const cudaStream_t s = compute_.get();
   BATCHLAB_CUDA_CHECK(cudaMemsetAsync(model_->grads.at<void>(0), 0,
@@ -41,6 +41,7 @@ void CudaBackend::zero_grad() {
 }
 
 double CudaBackend::forward_backward(float grad_scale) {
+  require_training("forward_backward");
   require_staged("forward_backward");
   Model& m = *model_;
   const cudaStream_t s = compute_.get();
@@ -68,7 +69,7 @@ double CudaBackend::forward_backward(float grad_scale) {
 }
 
 double CudaBackend::grad_norm2() {
-  require_prepared("grad_norm2");
+  require_training("grad_norm2");
   if (deferred_) open_step().norm = true;
   Model& m = *model_;
   cuda::grad_norm2(m.grads.at<float>(0), m.p, m.norm_partials, m.scalars, compute_.get());
@@ -77,7 +78,7 @@ double CudaBackend::grad_norm2() {
 }
 
 void CudaBackend::apply_update(double lr) {
-  require_prepared("apply_update");
+  require_training("apply_update");
   if (deferred_) open_step();
   ++adam_t_;
   Model& m = *model_;
@@ -115,6 +116,25 @@ EvalTotals CudaBackend::evaluate_staged() {
   t.correct = v.eval_correct;
   t.rows = staged_rows_;
   return t;
+}
+
+// A request's compute: its forward pass, and (when asked for) the copy of its outputs, waited for.
+void CudaBackend::infer_staged(std::span<float> outputs) {
+  require_staged("infer_staged");
+  Model& m = *model_;
+  const cudaStream_t s = compute_.get();
+  const std::int64_t n = spec_.outputs * staged_rows_;
+  if (!outputs.empty() && static_cast<std::int64_t>(outputs.size()) != n)
+    throw std::logic_error("infer_staged: outputs holds " + std::to_string(outputs.size()) +
+                           " values, the staged rows give " + std::to_string(n));
+  m.input->before_use(staged_slot_, s);
+  const InputPipeline::Slot& in = m.input->slot(staged_slot_);
+  m.mlp.forward(in.x, staged_rows_);
+  m.input->after_use(staged_slot_, -1, s);
+  if (outputs.empty()) return;
+  BATCHLAB_CUDA_CHECK(cudaMemcpyAsync(outputs.data(), m.mlp.layers.back().z,
+                                      outputs.size() * sizeof(float), cudaMemcpyDeviceToHost, s));
+  BATCHLAB_CUDA_CHECK(cudaStreamSynchronize(s));
 }
 
 const DeviceScalars& CudaBackend::read_scalars() {
