@@ -1,5 +1,8 @@
 #include "engine/experiment/jsonl_sink.h"
 
+#include <cmath>
+
+#include "engine/core/step_fields.h"
 #include "engine/experiment/config_io.h"
 #include "engine/experiment/summary_json.h"
 
@@ -35,25 +38,21 @@ std::string_view level_name(LogLevel level) {
 
 }  // namespace
 
+// Keys and order are kStepFields'; the memory fields go together under "memory", keyed by
+// category name, where the first of them stands in the table (DESIGN §2).
 ordered_json to_json(const StepEvent& e) {
   ordered_json j;
   j["type"] = "step";
   j["run_id"] = e.run_id;
-  j["step"] = e.step;
-  j["epoch"] = finite_or_null(e.epoch);
-  j["samples_seen"] = e.samples_seen;
-  j["batch_size"] = e.batch_size;
-  j["micro_batches"] = e.micro_batches;
-  j["lr"] = finite_or_null(e.lr);
-  j["loss"] = finite_or_null(e.loss);
-  j["samples_per_s"] = finite_or_null(e.samples_per_s);
-  j["step_ms"] = finite_or_null(e.step_ms);
-  j["data_ms"] = finite_or_null(e.data_ms);
-  j["compute_ms"] = finite_or_null(e.compute_ms);
-  j["wall_s"] = finite_or_null(e.wall_s);
-  j["memory"] = memory_json(e.memory);
-  j["grad_norm2"] = finite_or_null(e.grad_norm2);
-  j["b_simple"] = finite_or_null(e.b_simple);
+  for (const auto& f : kStepFields) {
+    if (f.is_memory()) {
+      j["memory"][std::string(memory_category_name(f.category()))] = step_field_int(e, f);
+    } else if (f.type() == FieldType::real) {
+      j[std::string(f.name)] = finite_or_null(step_field_real(e, f));
+    } else {
+      j[std::string(f.name)] = step_field_int(e, f);
+    }
+  }
   return j;
 }
 
@@ -109,6 +108,20 @@ ordered_json to_json(const LogEvent& e) {
   return j;
 }
 
+ordered_json to_json(const ExtensionEvent& e) {
+  ordered_json j;
+  j["type"] = std::string(e.type());
+  j["run_id"] = e.run_id;
+  e.visit_fields([&](std::string_view name, double value) {
+    // Whole numbers (steps, bytes, counts) print as integers, as in the step lines.
+    if (std::isfinite(value) && value == std::floor(value) && std::fabs(value) < 9.0e15)
+      j[std::string(name)] = static_cast<std::int64_t>(value);
+    else
+      j[std::string(name)] = finite_or_null(value);
+  });
+  return j;
+}
+
 // Steps are not flushed one by one: the stream buffer absorbs them. Everything rarer is flushed
 // so a reader following the file (tail -f, a pipe) sees it at once.
 void JsonlSink::on_run_started(const RunStarted& e) {
@@ -116,6 +129,9 @@ void JsonlSink::on_run_started(const RunStarted& e) {
 }
 void JsonlSink::on_step(const StepEvent& e) {
   out_ << line(to_json(e)) << '\n';
+}
+void JsonlSink::on_extension(const ExtensionEvent& e) {
+  out_ << line(to_json(e)) << '\n';  // per-step kinds: buffered like steps
 }
 void JsonlSink::on_eval(const EvalEvent& e) {
   out_ << line(to_json(e)) << std::endl;

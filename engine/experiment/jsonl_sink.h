@@ -14,6 +14,8 @@ nlohmann::ordered_json to_json(const EvalEvent& e);
 nlohmann::ordered_json to_json(const RunStarted& e);
 nlohmann::ordered_json to_json(const RunFinished& e);
 nlohmann::ordered_json to_json(const LogEvent& e);
+// {"type": e.type(), "run_id": …, then its fields}: any kind, with no code of its own here.
+nlohmann::ordered_json to_json(const ExtensionEvent& e);
 
 class JsonlSink final : public EventSink {
  public:
@@ -23,6 +25,7 @@ class JsonlSink final : public EventSink {
   void on_eval(const EvalEvent& e) override;
   void on_log(const LogEvent& e) override;
   void on_run_finished(const RunFinished& e) override;
+  void on_extension(const ExtensionEvent& e) override;
 
  private:
   std::ostream& out_;

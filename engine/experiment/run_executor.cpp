@@ -102,6 +102,7 @@ class StartupLog final : public EventSink {
   void on_eval(const EvalEvent& e) override { next_.on_eval(e); }
   void on_log(const LogEvent& e) override { next_.on_log(e); }
   void on_run_finished(const RunFinished& e) override { next_.on_run_finished(e); }
+  void on_extension(const ExtensionEvent& e) override { next_.on_extension(e); }
 
  private:
   EventSink& next_;

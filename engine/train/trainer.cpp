@@ -248,6 +248,16 @@ void TrainLoop::complete_step(StepEvent& s) {
   s.samples_per_s = s.step_ms > 0 ? static_cast<double>(s.batch_size) * 1e3 / s.step_ms : 0.0;
   rates_.push_back(static_cast<float>(s.samples_per_s));
   sink_.on_step(s);
+  // A backend over several devices: each one's memory too (StepEvent::memory is their sum).
+  if (const int devices = backend_.device_count(); devices > 1) {
+    DeviceMemoryEvent d;
+    d.run_id = s.run_id;
+    d.step = s.step;
+    for (d.device = 0; d.device < devices; ++d.device) {
+      d.memory = backend_.device_memory(d.device).current();
+      sink_.on_extension(d);
+    }
+  }
   const auto& ev = cfg_.eval;
   if (cfg_.stop.target && cfg_.stop.target->metric == TargetMetric::train_loss && !ev.every_steps &&
       !ev.every_epochs && !target_reached_ && target_met(s.loss)) {

@@ -158,6 +158,36 @@ class TestJsonlSink : public QObject {
     QVERIFY(!f["summary"].contains("steps_to_target"));
   }
 
+  // An event of a kind the sink was never told about is one line: its type, its run, its
+  // fields in order; it travels through a FanOutSink unchanged.
+  void extensionEventsAreWrittenFromTheirFields() {
+    CountingBuf buf;
+    std::ostream out(&buf);
+    JsonlSink sink(out);
+    FanOutSink fan;
+    fan.add(&sink);
+    DeviceMemoryEvent e;
+    e.run_id = 4;
+    e.step = 12;
+    e.device = 1;
+    e.memory = {10, 20, 30, 40, 50, 60};
+    fan.on_extension(e);
+    out.flush();
+    const auto lines = lines_of(buf.text);
+    QCOMPARE(lines.size(), std::size_t{1});
+    const auto j = ordered_json::parse(lines[0]);
+    std::vector<std::string> keys;
+    for (const auto& [k, v] : j.items()) keys.push_back(k);
+    QCOMPARE(keys, (std::vector<std::string>{"type", "run_id", "step", "device", "mem_parameters",
+                                             "mem_gradients", "mem_optimizer", "mem_activations",
+                                             "mem_batch", "mem_workspace"}));
+    QCOMPARE(j["type"].get<std::string>(), std::string("device_memory"));
+    QCOMPARE(j["run_id"].get<std::int64_t>(), std::int64_t{4});
+    QVERIFY(j["step"].is_number_integer());
+    QCOMPARE(j["device"].get<int>(), 1);
+    QCOMPARE(j["mem_workspace"].get<std::int64_t>(), std::int64_t{60});
+  }
+
   void invalidUtf8DoesNotThrow() {
     std::ostringstream out;
     JsonlSink sink(out);

@@ -15,6 +15,7 @@
 #include "engine/train/sampler.h"
 #include "engine/train/schedule.h"
 #include "engine/train/trainer.h"
+#include "forwarding_backend.h"
 
 using namespace batchlab;
 
@@ -38,6 +39,10 @@ class Recorder : public EventSink {
   }
   void on_eval(const EvalEvent& e) override { evals.push_back(e); }
   void on_run_finished(const RunFinished&) override { ++finished; }
+  void on_extension(const ExtensionEvent& e) override {
+    if (const auto* d = dynamic_cast<const DeviceMemoryEvent*>(&e)) device_memory.push_back(*d);
+  }
+  std::vector<DeviceMemoryEvent> device_memory;
 };
 
 RunConfig small_config(const std::string& kind = "blobs") {
@@ -64,34 +69,27 @@ struct Outcome {
 // The CPU backend dressed as an asynchronous one (the CUDA backend's contract, testable on any
 // machine): once deferred, forward_backward and grad_norm2 answer NaN, and each step's real
 // result is handed over only when `lag` newer steps exist, unless the caller waits.
-class DeferringBackend final : public Backend {
+class DeferringBackend final : public batchlab::testing::ForwardingBackend {
  public:
   DeferringBackend(std::unique_ptr<Backend> inner, int max_pending, std::size_t lag)
-      : inner_(std::move(inner)), max_pending_(max_pending), lag_(lag) {}
+      : ForwardingBackend(std::move(inner)), max_pending_(max_pending), lag_(lag) {}
 
-  std::string device_name() const override { return "deferring " + inner_->device_name(); }
-  void prepare(const MlpSpec& spec, const OptimizerConfig& opt, std::int64_t max_rows,
-               std::uint64_t seed) override {
-    inner_->prepare(spec, opt, max_rows, seed);
-  }
-  void stage_batch(const Dataset& data, std::span<const std::int64_t> rows) override {
-    inner_->stage_batch(data, rows);
-  }
+  std::string device_name() const override { return "deferring " + inner().device_name(); }
   void zero_grad() override {
-    inner_->zero_grad();
+    inner().zero_grad();
     loss_ = 0.0;
   }
   double forward_backward(float grad_scale) override {
-    const double loss = inner_->forward_backward(grad_scale);
+    const double loss = inner().forward_backward(grad_scale);
     loss_ += static_cast<double>(grad_scale) * loss;
     return deferred_ ? std::nan("") : loss;
   }
   double grad_norm2() override {
-    norm_ = inner_->grad_norm2();
+    norm_ = inner().grad_norm2();
     return deferred_ ? std::nan("") : norm_;
   }
   void apply_update(double lr) override {
-    inner_->apply_update(lr);
+    inner().apply_update(lr);
     if (!deferred_) return;
     if (static_cast<int>(queue_.size()) == max_pending_)
       throw std::logic_error("DeferringBackend: the Trainer did not drain");
@@ -101,11 +99,6 @@ class DeferringBackend final : public Backend {
     queue_.push_back(r);
     most_pending_ = std::max(most_pending_, queue_.size());
   }
-  EvalTotals evaluate_staged() override { return inner_->evaluate_staged(); }
-  const MemoryAccountant& memory() const override { return inner_->memory(); }
-  std::vector<float> parameters() const override { return inner_->parameters(); }
-  void set_parameters(std::span<const float> v) override { inner_->set_parameters(v); }
-  std::vector<float> gradients() const override { return inner_->gradients(); }
   int enable_deferred_results() override {
     deferred_ = true;
     return max_pending_;
@@ -120,7 +113,6 @@ class DeferringBackend final : public Backend {
   std::size_t most_pending() const { return most_pending_; }
 
  private:
-  std::unique_ptr<Backend> inner_;
   int max_pending_;
   std::size_t lag_;
   bool deferred_ = false;
@@ -128,6 +120,17 @@ class DeferringBackend final : public Backend {
   double norm_ = 0.0;
   std::vector<StepResult> queue_, out_;
   std::size_t most_pending_ = 0;
+};
+
+// The CPU backend reporting itself as two devices, each with the whole model's accountant (what
+// a backend over replicas will do per device).
+class TwoDeviceBackend final : public batchlab::testing::ForwardingBackend {
+ public:
+  int device_count() const override { return 2; }
+  const MemoryAccountant& device_memory(int device) const override {
+    if (device < 0 || device > 1) throw std::logic_error("no such device");
+    return inner().memory();
+  }
 };
 
 // lag < 0: the plain CPU backend; otherwise a DeferringBackend around it.
@@ -196,6 +199,36 @@ class TestTrainer : public QObject {
   Q_OBJECT
 
  private slots:
+  // A backend over several devices: after each step's StepEvent, one DeviceMemoryEvent per
+  // device reaches the sink through on_extension; a one-device backend sends none.
+  void perDeviceMemoryAfterEachStep() {
+    RunConfig c = small_config();
+    c.stop.epochs = 1.0;
+    const DatasetSplit data = load_dataset(c.dataset, c.seed);
+    TwoDeviceBackend backend;
+    Recorder rec;
+    TrainerInputs in;
+    in.run_id = 3;
+    in.config = &c;
+    in.data = &data;
+    in.backend = &backend;
+    in.sink = &rec;
+    train(in);
+    QVERIFY(!rec.steps.empty());
+    QCOMPARE(rec.device_memory.size(), 2 * rec.steps.size());
+    for (std::size_t i = 0; i < rec.steps.size(); ++i) {
+      for (int d = 0; d < 2; ++d) {
+        const DeviceMemoryEvent& e = rec.device_memory[2 * i + static_cast<std::size_t>(d)];
+        QCOMPARE(e.run_id, std::int64_t{3});
+        QCOMPARE(e.step, rec.steps[i].step);
+        QCOMPARE(e.device, d);
+        QCOMPARE(e.memory, rec.steps[i].memory);
+      }
+    }
+    const Outcome one = run(c);
+    QVERIFY(one.rec.device_memory.empty());
+  }
+
   void completesTheAskedEpochs() {
     RunConfig c = small_config();
     const Outcome o = run(c);
