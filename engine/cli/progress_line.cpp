@@ -87,6 +87,7 @@ void ProgressLine::on_eval(const EvalEvent& e) {
 }
 
 void ProgressLine::on_log(const LogEvent& e) {
+  if (e.level == LogLevel::info && !said_.insert(e.message).second) return;
   clear();
   std::fprintf(stderr, "%s\n", e.message.c_str());
 }

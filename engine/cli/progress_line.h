@@ -3,9 +3,12 @@
 // Redraws at most ten times a second on stderr with \r, and only when stderr is a terminal, so
 // logs and pipes get no control characters. The line is erased when the run finishes.
 // Ctrl-C asks the run to stop (stored as `stopped`) instead of killing the process.
+// An info message already printed is not printed again: a sweep's runs each log the same
+// "device auto: no usable GPU …", which the terminal needs once (the store keeps every run's).
 #pragma once
 
 #include <cstdio>
+#include <set>
 #include <string>
 
 #include "engine/core/event_sink.h"
@@ -38,6 +41,7 @@ class ProgressLine final : public EventSink {
   bool enabled_;
   std::string prefix_;
   bool drawn_ = false;
+  std::set<std::string> said_;  // info messages printed so far
   Stopwatch since_draw_;
   double epochs_ = 0.0;
   std::int64_t planned_steps_ = 0;

@@ -202,6 +202,19 @@ class TestCli : public QObject {
              lines[0].indexOf(QStringLiteral("status")));
   }
 
+  // Each run of a sweep picks its device; the terminal hears which once, not once per run.
+  void sweepSaysTheDeviceChoiceOnce() {
+    const QString db = dir_.filePath("once.sqlite");
+    const Result r = cli({"sweep", "spirals-batch-sizes", "--db", db, "--set", "base.device=auto",
+                          "--set", "base.stop.max_steps=2", "--set", "base.stop.target=null",
+                          "--set", "batch_sizes=[16,32,64]"});
+    QVERIFY2(r.code == 0, qPrintable(r.out + r.err));
+    QCOMPARE(r.err.count(QStringLiteral("device auto:")), 1);
+    // All three runs ran and are stored.
+    RunStore store(db.toStdString());
+    QCOMPARE(store.list_runs().size(), std::size_t{3});
+  }
+
   void devicesSaysWhatItHas() {
     const Result r = cli({"devices"});
     QCOMPARE(r.code, 0);
