@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages BatchLab needs that are missing, and nothing else.
 # Idempotent: with everything present it only checks and returns. Uses sudo when not root.
+# --tests adds what only the test suite needs.
 set -euo pipefail
 
 packages=(
@@ -15,6 +16,9 @@ packages=(
   libgl-dev                                       # Qt6Gui's CMake config asks for OpenGL headers
   dataset-fashion-mnist                           # the real dataset the presets use
 )
+if [[ "${1:-}" == "--tests" ]]; then
+  packages+=(poppler-utils)                       # pdftotext/pdfinfo read the PDF reports back
+fi
 
 missing=()
 for p in "${packages[@]}"; do

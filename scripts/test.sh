@@ -3,7 +3,7 @@
 # Widget suites run offscreen; GPU suites skip with a message when no GPU is present.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-"$here/deps.sh"
+"$here/deps.sh" --tests
 "$here/build.sh"
 cd "$here/../build"
 # Serial on purpose: the GUI responsiveness test measures timer gaps and must not share the

@@ -54,24 +54,32 @@ QString machine_line(const std::string& environment_json) {
 }
 
 void add_findings(ReportData& d) {
-  // Fastest to target: by wall time, the quantity a person waits for.
-  const ReportRun* fastest = nullptr;
-  for (const ReportRun& r : d.runs)
-    if (r.summary.time_to_target_s &&
-        (!fastest || *r.summary.time_to_target_s < *fastest->summary.time_to_target_s))
-      fastest = &r;
-  if (fastest)
-    d.findings << QStringLiteral(
-                      "Fastest to the target (%1): batch size %2, in %3 (%4 steps, run %5).")
-                      .arg(d.target)
-                      .arg(fastest->batch)
-                      .arg(report_duration(*fastest->summary.time_to_target_s))
-                      .arg(*fastest->summary.steps_to_target)
-                      .arg(fastest->record.id);
-  else if (!d.target.isEmpty())
+  // Fastest to target: by wall time, the quantity a person waits for, as the mean over repeats
+  // (sweep_findings, which `batchlab-cli sweep` prints too), beside the fitted optimum.
+  if (d.fastest) {
+    const FastestToTarget& f = *d.fastest;
+    QString text = f.runs > 1 ? QStringLiteral(
+                                    "Fastest to the target (%1): batch size %2, in %3 on average "
+                                    "(%4 of %5 repeats reached it).")
+                                    .arg(d.target)
+                                    .arg(f.batch)
+                                    .arg(report_duration(f.mean_s))
+                                    .arg(f.reached)
+                                    .arg(f.runs)
+                              : QStringLiteral("Fastest to the target (%1): batch size %2, in %3.")
+                                    .arg(d.target)
+                                    .arg(f.batch)
+                                    .arg(report_duration(f.mean_s));
+    if (d.time_fit)
+      if (const auto b = d.time_fit->fastest_batch())
+        text += QStringLiteral(" The fit T = α + β/B + γ·B puts the fastest at B ≈ %1.")
+                    .arg(format_number(*b, 3));
+    d.findings << text;
+  } else if (!d.target.isEmpty()) {
     d.findings << QStringLiteral("No run reached the target (%1).").arg(d.target);
-  else
+  } else {
     d.findings << QStringLiteral("The runs had no stop target, so there is no time to target.");
+  }
 
   double largest_fit = 0.0;
   double smallest_oom = 0.0;
@@ -209,17 +217,13 @@ ReportData load_report_data(const RunStore& store, const std::vector<std::int64_
     (same ? d.shared_keys : d.differing_keys).push_back(k);
   }
 
-  std::vector<BatchPoint> steps_pts;
-  std::vector<BatchPoint> time_pts;
-  std::vector<BatchPoint> tput_pts;
-  for (const ReportRun& r : d.runs) {
-    if (r.summary.steps_to_target)
-      steps_pts.push_back({r.batch, static_cast<double>(*r.summary.steps_to_target)});
-    if (r.summary.time_to_target_s) time_pts.push_back({r.batch, *r.summary.time_to_target_s});
-    if (std::isfinite(r.summary.samples_per_s_median) && r.summary.samples_per_s_median > 0.0)
-      tput_pts.push_back({r.batch, r.summary.samples_per_s_median});
-  }
-  d.knee = throughput_knee(tput_pts);
+  std::vector<OutcomePoint> outcomes;
+  for (const ReportRun& r : d.runs) outcomes.push_back({r.batch, r.record.status, r.summary});
+  const SweepFindings found = sweep_findings(outcomes);
+  d.knee = found.knee;
+  d.fastest = found.fastest;
+  const std::vector<BatchPoint>& steps_pts = found.steps_to_target;
+  const std::vector<BatchPoint>& time_pts = found.time_to_target;
   if (steps_pts.empty()) {
     d.fit_note = QStringLiteral("no run reached a stop target, so there are no steps to target.");
   } else {

@@ -16,6 +16,7 @@
 #include "engine/experiment/memory_limits.h"
 #include "engine/experiment/run_store.h"
 #include "engine/metrics/scaling_fit.h"
+#include "engine/metrics/sweep_findings.h"
 #include "engine/metrics/time_fit.h"
 
 namespace batchlab {
@@ -41,8 +42,9 @@ struct ReportData {
   QString fit_note;                         // why there is no fit, when there is none
   std::optional<TimeToTargetFit> time_fit;  // T = α + β/B + γ·B, with the fastest batch size
   MemoryLimits limits;                      // budget and device memory, for the memory plot
-  std::optional<double> knee;
-  QString target;  // "val_accuracy ≥ 0.9"; empty without a stop target
+  std::optional<double> knee;               // sweep_findings' knee, as the CLI prints it
+  std::optional<FastestToTarget> fastest;   // lowest mean time to target over repeats
+  QString target;                           // "val_accuracy ≥ 0.9"; empty without a stop target
   QStringList findings;
   double price_per_hour = 0;  // > 0: the summary shows each run's cost and cost to target
 };

@@ -40,6 +40,24 @@ QString compact(double v) {
   return QString::number(v, 'f', 0);
 }
 
+// Numbers line up on their last digit.
+QString number_cell(const QString& text) {
+  return QStringLiteral("<td align=\"right\">%1</td>").arg(esc(text));
+}
+
+// An out-of-memory run held only what was allocated before the refusal: that is not its
+// footprint. It says it did not fit, and what the memory model says it needed.
+QString peak_memory_text(const ReportRun& r) {
+  const RunSummary& s = r.summary;
+  if (r.record.status == RunStatus::out_of_memory) {
+    const std::int64_t needed =
+        s.predicted_memory_bytes > 0 ? s.predicted_memory_bytes : s.oom_requested_bytes.value_or(0);
+    return needed > 0 ? QStringLiteral("did not fit (needs %1)").arg(format_bytes(needed))
+                      : QStringLiteral("did not fit");
+  }
+  return s.peak_memory_bytes > 0 ? format_bytes(s.peak_memory_bytes) : QStringLiteral("—");
+}
+
 QString optional_steps(const std::optional<std::int64_t>& v) {
   return v ? QString::number(*v) : QStringLiteral("—");
 }
@@ -73,10 +91,12 @@ QString report_summary_html(const ReportData& d) {
        {"Run", "Status", "Batch", "LR", "Steps", "Time", "Samples/s", "Peak memory",
         accuracy ? "Best val acc" : "Best val loss", "Steps to target", "Time to target"})
     html += std::strcmp(h, "Status") == 0 ? QStringLiteral("<th width=\"15%\">Status</th>")
-                                          : cell(QString::fromUtf8(h), true);
+            : std::strcmp(h, "Run") == 0
+                ? cell(QString::fromUtf8(h), true)
+                : QStringLiteral("<th align=\"right\">%1</th>").arg(esc(QString::fromUtf8(h)));
   const bool costs = d.price_per_hour > 0;
   if (costs)
-    html += cell(QStringLiteral("Cost"), true) + cell(QStringLiteral("Cost to target"), true);
+    html += QStringLiteral("<th align=\"right\">Cost</th><th align=\"right\">Cost to target</th>");
   html += QStringLiteral("</tr>");
   // The best value in each metric column, marked: max samples/s and accuracy, min of the rest.
   const auto value = [](const std::optional<std::int64_t>& v) {
@@ -113,9 +133,11 @@ QString report_summary_html(const ReportData& d) {
   const bool mark = d.runs.size() > 1;
   const auto metric_cell = [&](std::size_t m, const ReportRun& r, const QString& text) {
     const double v = metrics[m](r);
+    // A no-break space keeps the star on the number's line.
     return mark && contender(r) && std::isfinite(v) && v == best[m]
-               ? QStringLiteral("<td><b>%1 ★</b></td>").arg(esc(text))
-               : cell(text);
+               ? QStringLiteral("<td align=\"right\" nowrap=\"nowrap\"><b>%1&nbsp;★</b></td>")
+                     .arg(esc(text))
+               : number_cell(text);
   };
   for (const ReportRun& r : d.runs) {
     const RunSummary& s = r.summary;
@@ -125,22 +147,21 @@ QString report_summary_html(const ReportData& d) {
     html += nowrap_cell(QString::fromUtf8(to_string(r.record.status).data(),
                                           static_cast<qsizetype>(to_string(r.record.status).size()))
                             .replace(u'_', QChar(0x00A0)));
-    html += cell(QString::number(r.batch));
-    html += cell(format_number(r.lr, 3));
-    html += cell(QString::number(s.steps));
-    html += cell(report_duration(s.time_s));
+    html += number_cell(QString::number(r.batch));
+    html += number_cell(format_number(r.lr, 3));
+    html += number_cell(QString::number(s.steps));
+    html += number_cell(report_duration(s.time_s));
     html += metric_cell(0, r, compact(s.samples_per_s_median));
-    html += metric_cell(
-        1, r, s.peak_memory_bytes > 0 ? format_bytes(s.peak_memory_bytes) : QStringLiteral("—"));
+    html += metric_cell(1, r, peak_memory_text(r));
     html += metric_cell(2, r, format_number(accuracy ? s.best_val_accuracy : s.best_val_loss, 4));
     html += metric_cell(3, r, optional_steps(s.steps_to_target));
     html += metric_cell(
         4, r, s.time_to_target_s ? report_duration(*s.time_to_target_s) : QStringLiteral("—"));
     if (costs) {
-      html += cell(RunsTableModel::cost_text(cost_of(s.time_s, d.price_per_hour)));
-      html += cell(s.time_to_target_s
-                       ? RunsTableModel::cost_text(cost_of(*s.time_to_target_s, d.price_per_hour))
-                       : QStringLiteral("—"));
+      html += number_cell(RunsTableModel::cost_text(cost_of(s.time_s, d.price_per_hour)));
+      html += number_cell(s.time_to_target_s ? RunsTableModel::cost_text(
+                                                   cost_of(*s.time_to_target_s, d.price_per_hour))
+                                             : QStringLiteral("—"));
     }
     html += QStringLiteral("</tr>");
   }

@@ -14,6 +14,7 @@
 #include "engine/core/format.h"
 #include "engine/experiment/sweep.h"
 #include "engine/metrics/scaling_fit.h"
+#include "engine/metrics/sweep_findings.h"
 #include "engine/metrics/time_fit.h"
 #include "event_stream.h"
 #include "progress_line.h"
@@ -99,15 +100,25 @@ void print_table(std::FILE* out, const SweepResult& r, bool show_seed) {
 }
 
 void print_findings(std::FILE* out, const SweepResult& r) {
-  std::vector<BatchPoint> to_target, time_to_target, throughput;
+  std::vector<OutcomePoint> outcomes;
   std::set<std::int64_t> batches;
   for (const auto& o : r.runs) {
-    const auto& s = o.finished.summary;
-    const double b = static_cast<double>(o.plan.batch_size);
-    if (s.steps_to_target) to_target.push_back({b, static_cast<double>(*s.steps_to_target)});
-    if (s.time_to_target_s) time_to_target.push_back({b, *s.time_to_target_s});
-    if (s.steps >= 2) throughput.push_back({b, s.samples_per_s_median});
+    outcomes.push_back(
+        {static_cast<double>(o.plan.batch_size), o.finished.status, o.finished.summary});
     batches.insert(o.plan.batch_size);
+  }
+  // The same findings the report states (metrics/sweep_findings).
+  const SweepFindings found = sweep_findings(outcomes);
+  const std::vector<BatchPoint>& to_target = found.steps_to_target;
+  const std::vector<BatchPoint>& time_to_target = found.time_to_target;
+  if (const auto& f = found.fastest) {
+    if (f->runs > 1)
+      std::fprintf(out,
+                   "fastest to target: B = %.0f, %s on average (%d of %d repeats reached it)\n",
+                   f->batch, format_duration(f->mean_s).c_str(), f->reached, f->runs);
+    else
+      std::fprintf(out, "fastest to target: B = %.0f, %s\n", f->batch,
+                   format_duration(f->mean_s).c_str());
   }
   if (to_target.size() >= 2) {
     try {
@@ -150,7 +161,7 @@ void print_findings(std::FILE* out, const SweepResult& r) {
     }
   }
   if (batches.size() >= 2)
-    if (const auto knee = throughput_knee(throughput))
+    if (const auto knee = found.knee)
       std::fprintf(out,
                    "throughput knee: B = %.0f (the smallest batch within 10%% of the best "
                    "samples/s)\n",

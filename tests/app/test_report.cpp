@@ -2,6 +2,7 @@
 // with pdftotext), the HTML's self-containment, and that a failed write leaves nothing.
 #include <QDir>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -20,6 +21,8 @@
 #include "engine/core/errors.h"
 #include "engine/experiment/config_io.h"
 #include "engine/experiment/run_store.h"
+#include "engine/experiment/summary_json.h"
+#include "engine/metrics/sweep_findings.h"
 #include "widgets/runs_table_model.h"
 
 using namespace batchlab;
@@ -184,9 +187,9 @@ class TestReport : public QObject {
       QVERIFY2(p1.contains(QString::fromUtf8(text)), text);
     const QString p2 = page(2);
     for (const char* text :
-         {"Sweep summary", "Throughput", "Peak memory", "Steps to target",
-          "Validation accuracy", "batch size", "samples/s", "peak memory (MiB)", "S_min",
-          "B_noise", "Time to target", "time to target (s)", "fit: fastest at B"})
+         {"Sweep summary", "Throughput", "Peak memory", "Steps to target", "Validation accuracy",
+          "batch size", "samples/s", "peak memory (MiB)", "S_min", "B_noise", "Time to target",
+          "time to target (s)", "fit: fastest at B"})
       QVERIFY2(p2.contains(QString::fromUtf8(text)), text);
     const QString p3 = page(3);
     for (const char* text : {"Loss curves", "training loss", "step", "run 1"})
@@ -222,7 +225,7 @@ class TestReport : public QObject {
     QFile f2(out2);
     QVERIFY(f2.open(QIODevice::ReadOnly));
     const QString priced_html = QString::fromUtf8(f2.readAll());
-    QVERIFY(priced_html.contains(QStringLiteral("<th>Cost to target</th>")));
+    QVERIFY(priced_html.contains(QStringLiteral("<th align=\"right\">Cost to target</th>")));
     QVERIFY(priced_html.contains(
         RunsTableModel::cost_text(priced.runs.front().summary.time_s * 1000.0)));
   }
@@ -290,14 +293,78 @@ class TestReport : public QObject {
       r.record.id = id;
       r.record.status = status;
       r.summary.peak_memory_bytes = peak;
+      if (status == RunStatus::out_of_memory) r.summary.predicted_memory_bytes = 3'000'000;
       r.summary.samples_per_s_median = status == RunStatus::out_of_memory ? kNaN : 1000.0 * id;
       r.batch = 8.0 * id;
       d.runs.push_back(r);
     }
     const QString html = report_summary_html(d);
-    QVERIFY2(html.contains(QStringLiteral("195 KiB ★")), qPrintable(html));  // run 3
-    QVERIFY(!html.contains(QStringLiteral("68.4 KiB ★")));                   // run 2: out of memory
-    QVERIFY(html.contains(QStringLiteral("68.4 KiB")));                      // still listed
+    // Run 3 is the smallest: marked, the star on the number's line, right-aligned.
+    QVERIFY2(html.contains(QStringLiteral(
+                 "<td align=\"right\" nowrap=\"nowrap\"><b>195 KiB&nbsp;★</b></td>")),
+             qPrintable(html));
+    // Run 2 ran out of memory: what it held when refused (68.4 KiB) is not its footprint.
+    QVERIFY(!html.contains(QStringLiteral("68.4 KiB")));
+    QVERIFY2(html.contains(QStringLiteral("did not fit (needs 2.86 MiB)")), qPrintable(html));
+    QVERIFY(html.contains(QStringLiteral("<td align=\"right\">293 KiB</td>")));
+  }
+
+  // "Fastest to the target" is the lowest mean over repeats, not one lucky repeat, and the
+  // report states the same batch size sweep_findings gives (which the CLI prints).
+  void fastestIsTheMeanOverRepeats() {
+    QTemporaryDir dir;
+    RunStore store(dir.filePath(QStringLiteral("lucky.sqlite")).toStdString());
+    const std::int64_t sweep = store.create_sweep("lucky", "{}");
+    std::vector<OutcomePoint> outcomes;
+    for (const auto& [batch, repeat, seconds] :
+         {std::tuple{32, 0, 10.0}, std::tuple{32, 1, 100.0}, std::tuple{64, 0, 40.0},
+          std::tuple{64, 1, 42.0}}) {
+      const std::int64_t id = add_run(store, sweep, batch, repeat, RunStatus::target_reached);
+      RunFinished f;
+      f.run_id = id;
+      f.status = RunStatus::target_reached;
+      f.summary = summary_from_json(store.run(id)->summary_json);
+      f.summary.time_to_target_s = seconds;
+      store.finish_run(f);
+      outcomes.push_back({static_cast<double>(batch), f.status, f.summary});
+    }
+    const ReportData d = load_report_data(store, {}, sweep);
+    QVERIFY(d.fastest.has_value());
+    QCOMPARE(d.fastest->batch, 64.0);
+    QCOMPARE(d.fastest->batch, sweep_findings(outcomes).fastest->batch);
+    const QString all = d.findings.join(u'\n');
+    QVERIFY2(all.contains(QStringLiteral("batch size 64, in 41.0 s on average (2 of 2 repeats "
+                                         "reached it)")),
+             qPrintable(all));
+  }
+
+  // The same sweep read by `batchlab-cli sweep` and by the report: the same fastest batch size
+  // and the same knee.
+  void cliAndReportAgreeOnTheSameSweep() {
+    QTemporaryDir dir;
+    const QString db = dir.filePath(QStringLiteral("agree.sqlite"));
+    QProcess cli;
+    cli.start(QStringLiteral(BATCHLAB_CLI_PATH),
+              {"sweep", "spirals-batch-sizes", "--db", db, "--set", "batch_sizes=[16,64]", "--set",
+               "repeats=2", "--set", "base.stop.target.value=0.75", "--set", "base.stop.epochs=30",
+               "--set", "base.device=cpu"});
+    QVERIFY(cli.waitForFinished(120000));
+    const QString out = QString::fromUtf8(cli.readAllStandardOutput());
+    QVERIFY2(cli.exitCode() == 0, qPrintable(out + cli.readAllStandardError()));
+    const QRegularExpression fastest(QStringLiteral("fastest to target: B = (\\d+)"));
+    const QRegularExpression knee(QStringLiteral("throughput knee: B = (\\d+)"));
+    const auto f = fastest.match(out), k = knee.match(out);
+    QVERIFY2(f.hasMatch() && k.hasMatch(), qPrintable(out));
+
+    const RunStore store(db.toStdString());
+    const ReportData d = load_report_data(store, {}, store.list_sweeps().front().id);
+    QVERIFY(d.fastest && d.knee);
+    QCOMPARE(QString::number(d.fastest->batch), f.captured(1));
+    QCOMPARE(QString::number(*d.knee), k.captured(1));
+    QVERIFY2(d.findings.join(u'\n').contains(
+                 QStringLiteral("Fastest to the target (val_accuracy ≥ 0.75): batch size %1")
+                     .arg(f.captured(1))),
+             qPrintable(d.findings.join(u'\n')));
   }
 
   // Comparison: the best value of each metric column marked, only differing settings tabled.
