@@ -7,6 +7,7 @@
 #include <qcustomplot.h>
 
 #include "widgets/format.h"
+#include "widgets/throughput_plot.h"
 
 namespace batchlab {
 
@@ -37,13 +38,16 @@ void log2_batch_axis(QCustomPlot& plot, double lo, double hi) {
   plot.xAxis->setLabel(QStringLiteral("batch size (log₂ axis)"));
 }
 
-// Sweeps of small models reach their target in milliseconds.
-QString short_duration(double seconds) {
-  if (seconds < 1.0) {
-    const double ms = seconds * 1000.0;
-    return QStringLiteral("%1 ms").arg(ms, 0, ms >= 10.0 ? 'f' : 'g', ms >= 10.0 ? 0 : 2);
-  }
-  return format_duration(seconds);
+// One unit for a memory axis, chosen from its largest value, so the axis reads "86 KiB … 340 KiB"
+// or "1.2 … 9.8 MiB" and never mixes units or shows 0.08 MiB.
+struct MemoryUnit {
+  double bytes = kMiB;
+  QString name = QStringLiteral("MiB");
+};
+MemoryUnit memory_unit(double largest_bytes) {
+  if (largest_bytes >= 1024.0 * kMiB) return {1024.0 * kMiB, QStringLiteral("GiB")};
+  if (largest_bytes >= kMiB || largest_bytes <= 0.0) return {};
+  return {1024.0, QStringLiteral("KiB")};
 }
 
 QString batch_text(double batch) {
@@ -95,10 +99,11 @@ Metric metric_for(std::span<const SweepRunPoint> runs, SweepPlotKind kind) {
       return {QStringLiteral("Throughput"), QStringLiteral("samples/s (median step)"),
               [](const SweepRunPoint& r) { return r.summary.samples_per_s_median; }};
     case SweepPlotKind::peak_memory:
-      return {QStringLiteral("Peak memory"), QStringLiteral("peak memory (MiB)"),
+      // In bytes here; build_sweep_plot scales to the axis unit.
+      return {QStringLiteral("Peak memory"), QStringLiteral("peak memory"),
               [](const SweepRunPoint& r) {
                 return r.summary.peak_memory_bytes > 0
-                           ? static_cast<double>(r.summary.peak_memory_bytes) / kMiB
+                           ? static_cast<double>(r.summary.peak_memory_bytes)
                            : nan();
               }};
     case SweepPlotKind::steps_to_target:
@@ -129,7 +134,7 @@ Metric metric_for(std::span<const SweepRunPoint> runs, SweepPlotKind kind) {
 QString time_fit_text(const TimeToTargetFit& fit) {
   if (const auto b = fit.fastest_batch()) {
     QString text = QStringLiteral("fastest at B ≈ %1 (T ≈ %2)")
-                       .arg(batch_text(*b), short_duration(fit.time_at(*b)));
+                       .arg(batch_text(*b), format_duration(fit.time_at(*b)));
     if (*b > fit.largest_batch) text += QStringLiteral(", beyond the sweep");
     if (*b < fit.smallest_batch) text += QStringLiteral(", below the sweep");
     return text;
@@ -180,7 +185,17 @@ void build_sweep_plot(QCustomPlot& target, std::span<const SweepRunPoint> runs, 
   plot->plotLayout()->insertRow(0);
   auto* title = new QCPTextElement(plot, metric.title, title_font(*plot));
   plot->plotLayout()->addElement(0, 0, title);
-  plot->yAxis->setLabel(metric.axis);
+  // Memory: one unit for the whole axis, the largest measured or predicted value's.
+  const bool memory = kind == SweepPlotKind::peak_memory;
+  double largest_bytes = 0.0;
+  for (const SweepRunPoint& r : runs)
+    largest_bytes = std::max({largest_bytes, static_cast<double>(r.summary.peak_memory_bytes),
+                              static_cast<double>(r.summary.predicted_memory_bytes)});
+  const MemoryUnit unit = memory_unit(largest_bytes);
+  plot->yAxis->setLabel(memory ? metric.axis + QStringLiteral(" (%1)").arg(unit.name)
+                               : metric.axis);
+  // Rates as 1.97M, like every other rate in BatchLab, not as 1.97·10⁶ beside 750000.
+  if (kind == SweepPlotKind::throughput) plot->yAxis->setTicker(QSharedPointer<SiTicker>::create());
 
   double lo = 0.0;
   double hi = 0.0;
@@ -193,7 +208,7 @@ void build_sweep_plot(QCustomPlot& target, std::span<const SweepRunPoint> runs, 
     if (r.status == RunStatus::out_of_memory || r.status == RunStatus::diverged)
       failed.push_back(r.batch);
     else
-      points.push_back({r.batch, metric.value(r)});
+      points.push_back({r.batch, memory ? metric.value(r) / unit.bytes : metric.value(r)});
   }
   lo = std::max(lo, 1.0);
   hi = std::max(hi, 1.0);
@@ -281,7 +296,7 @@ void build_sweep_plot(QCustomPlot& target, std::span<const SweepRunPoint> runs, 
     for (const SweepRunPoint& r : runs)
       if (r.batch > 0.0 && r.summary.predicted_memory_bytes > 0)
         predicted.push_back(
-            {r.batch, static_cast<double>(r.summary.predicted_memory_bytes) / kMiB});
+            {r.batch, static_cast<double>(r.summary.predicted_memory_bytes) / unit.bytes});
     if (!predicted.empty()) {
       QVector<double> mx, my;
       for (const BatchAggregate& a : aggregate_by_batch(predicted)) {
@@ -298,22 +313,47 @@ void build_sweep_plot(QCustomPlot& target, std::span<const SweepRunPoint> runs, 
       model->setData(mx, my, true);
     }
     const MemoryLimits& limits = overlays.limits;
+    const double per_mib = kMiB / unit.bytes;  // the limits come in MiB
     if (limits.budget_mib) {
-      limit_line(*plot, QStringLiteral("memory budget (%1 MiB)").arg(*limits.budget_mib, 0, 'g', 4),
-                 *limits.budget_mib, QPen(QColor(90, 90, 90), 1.2, Qt::DotLine), x_lo, x_hi);
-      ymax = std::max(ymax, *limits.budget_mib);
+      const double budget = *limits.budget_mib * per_mib;
+      limit_line(*plot,
+                 QStringLiteral("memory budget (%1)")
+                     .arg(format_bytes(static_cast<std::int64_t>(*limits.budget_mib * kMiB))),
+                 budget, QPen(QColor(90, 90, 90), 1.2, Qt::DotLine), x_lo, x_hi);
+      ymax = std::max(ymax, budget);
+    }
+    // An out-of-memory run did not fit: its mark stands at what the memory model says it
+    // needed (above the budget line), not at the bytes it held when refused.
+    QVector<double> oom_x, oom_y;
+    for (const SweepRunPoint& r : runs)
+      if (r.status == RunStatus::out_of_memory && r.batch > 0.0 &&
+          r.summary.predicted_memory_bytes > 0) {
+        oom_x << r.batch;
+        oom_y << static_cast<double>(r.summary.predicted_memory_bytes) / unit.bytes;
+        ymax = std::max(ymax, oom_y.back());
+      }
+    if (!oom_x.isEmpty()) {
+      QCPGraph* oom = plot->addGraph();
+      oom->setName(QStringLiteral("did not fit (memory model)"));
+      oom->setLineStyle(QCPGraph::lsNone);
+      oom->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCross, QColor(200, 0, 0), 9));
+      oom->setData(oom_x, oom_y);
+      failed.erase(
+          std::remove_if(failed.begin(), failed.end(), [&](double b) { return oom_x.contains(b); }),
+          failed.end());
     }
     if (limits.device_mib) {
       // A GPU's memory is often thousands of times a small model's peak: drawn to scale it would
       // flatten every point onto the axis, so then the legend gives it instead of the axis.
       const double data_top = std::isfinite(ymax) ? ymax : 0.0;
-      const bool to_scale = *limits.device_mib <= 4.0 * data_top;
+      const bool to_scale = *limits.device_mib * per_mib <= 4.0 * data_top;
       const QString size = format_bytes(static_cast<std::int64_t>(*limits.device_mib * kMiB));
       limit_line(*plot,
                  to_scale ? QStringLiteral("device memory (%1)").arg(size)
                           : QStringLiteral("device memory (%1, above this scale)").arg(size),
-                 *limits.device_mib, QPen(Qt::black, 1.2, Qt::DashDotDotLine), x_lo, x_hi);
-      if (to_scale) ymax = std::max(ymax, *limits.device_mib);
+                 *limits.device_mib * per_mib, QPen(Qt::black, 1.2, Qt::DashDotDotLine), x_lo,
+                 x_hi);
+      if (to_scale) ymax = std::max(ymax, *limits.device_mib * per_mib);
     }
   }
   if (!std::isfinite(ymin) || !std::isfinite(ymax)) {  // nothing measured (a budget at most)

@@ -63,13 +63,13 @@ void add_findings(ReportData& d) {
                                     "(%4 of %5 repeats reached it).")
                                     .arg(d.target)
                                     .arg(f.batch)
-                                    .arg(report_duration(f.mean_s))
+                                    .arg(format_duration(f.mean_s))
                                     .arg(f.reached)
                                     .arg(f.runs)
                               : QStringLiteral("Fastest to the target (%1): batch size %2, in %3.")
                                     .arg(d.target)
                                     .arg(f.batch)
-                                    .arg(report_duration(f.mean_s));
+                                    .arg(format_duration(f.mean_s));
     if (d.time_fit)
       if (const auto b = d.time_fit->fastest_batch())
         text += QStringLiteral(" The fit T = α + β/B + γ·B puts the fastest at B ≈ %1.")
@@ -133,15 +133,6 @@ void add_findings(ReportData& d) {
 }
 
 }  // namespace
-
-// "16 ms", "3.2 s", "3 min 05 s": sweeps of small models finish in milliseconds.
-QString report_duration(double seconds) {
-  if (std::isfinite(seconds) && seconds < 1.0)
-    return QString::number(seconds * 1000.0, 'f', seconds < 0.01 ? 1 : 0) + QStringLiteral(" ms");
-  if (std::isfinite(seconds) && seconds < 60.0)
-    return QString::number(seconds, 'f', 1) + QStringLiteral(" s");
-  return format_duration(seconds);
-}
 
 std::map<std::string, std::string> flatten_config(const std::string& config_json) {
   std::map<std::string, std::string> out;

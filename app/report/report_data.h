@@ -1,4 +1,4 @@
-// defines: ReportRun, ReportData, load_report_data, flatten_config, report_duration
+// defines: ReportRun, ReportData, load_report_data, flatten_config
 // Everything a report shows, read from the store once, so the PDF and the HTML writers agree and
 // tests can check the findings without parsing a document.
 #pragma once
@@ -53,9 +53,6 @@ struct ReportData {
 // or sweep is unknown, or when no run is left to report on.
 ReportData load_report_data(const RunStore& store, const std::vector<std::int64_t>& run_ids,
                             std::int64_t sweep_id = 0);
-
-// "16 ms", "3.2 s", "3 min 05 s": sweeps of small models finish in milliseconds.
-QString report_duration(double seconds);
 
 // Dotted keys to values as JSON text ("batch.size" → "64"); arrays stay one value.
 std::map<std::string, std::string> flatten_config(const std::string& config_json);

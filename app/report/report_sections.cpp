@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "app/report/report_data.h"
+#include "engine/core/format_text.h"
 #include "widgets/format.h"
 
 namespace batchlab {
@@ -30,14 +31,6 @@ QString nowrap_cell(const QString& text) {
 QString cell(const QString& text, bool header = false) {
   return header ? QStringLiteral("<th>%1</th>").arg(esc(text))
                 : QStringLiteral("<td>%1</td>").arg(esc(text));
-}
-
-// "950", "515.7k", "1.07M": fits a narrow column.
-QString compact(double v) {
-  if (!std::isfinite(v)) return QStringLiteral("—");
-  if (v >= 1e6) return QString::number(v / 1e6, 'f', 2) + QStringLiteral("M");
-  if (v >= 1e4) return QString::number(v / 1e3, 'f', 1) + QStringLiteral("k");
-  return QString::number(v, 'f', 0);
 }
 
 // Numbers line up on their last digit.
@@ -150,13 +143,13 @@ QString report_summary_html(const ReportData& d) {
     html += number_cell(QString::number(r.batch));
     html += number_cell(format_number(r.lr, 3));
     html += number_cell(QString::number(s.steps));
-    html += number_cell(report_duration(s.time_s));
-    html += metric_cell(0, r, compact(s.samples_per_s_median));
+    html += number_cell(format_duration(s.time_s));
+    html += metric_cell(0, r, QString::fromStdString(text::rate(s.samples_per_s_median)));
     html += metric_cell(1, r, peak_memory_text(r));
     html += metric_cell(2, r, format_number(accuracy ? s.best_val_accuracy : s.best_val_loss, 4));
     html += metric_cell(3, r, optional_steps(s.steps_to_target));
     html += metric_cell(
-        4, r, s.time_to_target_s ? report_duration(*s.time_to_target_s) : QStringLiteral("—"));
+        4, r, s.time_to_target_s ? format_duration(*s.time_to_target_s) : QStringLiteral("—"));
     if (costs) {
       html += number_cell(RunsTableModel::cost_text(cost_of(s.time_s, d.price_per_hour)));
       html += number_cell(s.time_to_target_s ? RunsTableModel::cost_text(

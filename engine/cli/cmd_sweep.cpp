@@ -50,7 +50,7 @@ int dry_run(const SweepConfig& sweep, const std::vector<SweepRunPlan>& plans) {
     std::printf("%4zu  %-48.48s %7lld %9s %6llu %10s %10s\n", i + 1, p.config.name.c_str(),
                 static_cast<long long>(p.batch_size), format_number(p.scaled_lr, 4).c_str(),
                 static_cast<unsigned long long>(p.seed),
-                e.steps > 0 ? std::to_string(e.steps).c_str() : "–",
+                e.steps > 0 ? std::to_string(e.steps).c_str() : kMissing,
                 format_duration(e.seconds).c_str());
   }
   std::printf("ETA: %s for %s on %lld training rows\n", eta_text(est.total_s).c_str(),
@@ -67,7 +67,7 @@ int dry_run(const SweepConfig& sweep, const std::vector<SweepRunPlan>& plans) {
   return kExitOk;
 }
 
-// Pads to a width in characters, not bytes: "–" and "→" are three bytes of UTF-8 each, which
+// Pads to a width in characters, not bytes: "—" and "→" are three bytes of UTF-8 each, which
 // printf's field widths would count.
 std::string cell(const std::string& text, std::size_t width, bool left = false) {
   std::size_t chars = 0;
@@ -84,17 +84,17 @@ void print_table(std::FILE* out, const SweepResult& r, bool show_seed) {
   std::fprintf(out, "\n%s\n", head.c_str());
   for (const auto& o : r.runs) {
     const auto& s = o.finished.summary;
-    std::string row = cell(std::to_string(o.plan.index + 1), 4) +
-                      cell(o.finished.run_id > 0 ? std::to_string(o.finished.run_id) : "–", 6) +
-                      cell(std::to_string(o.plan.batch_size), 8) +
-                      cell(format_number(o.plan.scaled_lr, 4), 10);
+    std::string row =
+        cell(std::to_string(o.plan.index + 1), 4) +
+        cell(o.finished.run_id > 0 ? std::to_string(o.finished.run_id) : kMissing, 6) +
+        cell(std::to_string(o.plan.batch_size), 8) + cell(format_number(o.plan.scaled_lr, 4), 10);
     if (show_seed) row += cell(std::to_string(o.plan.seed), 6);
     row += "  " + cell(std::string(to_string(o.finished.status)), 15, true) +
            cell(format_rate(s.samples_per_s_median), 10) +
-           cell(s.peak_memory_bytes > 0 ? format_bytes(s.peak_memory_bytes) : "–", 11) +
+           cell(s.peak_memory_bytes > 0 ? format_bytes(s.peak_memory_bytes) : kMissing, 11) +
            cell(format_number(s.final_val_accuracy, 4), 9) +
-           cell(s.steps_to_target ? std::to_string(*s.steps_to_target) : "–", 14) +
-           cell(s.time_to_target_s ? format_duration(*s.time_to_target_s) : "–", 13);
+           cell(s.steps_to_target ? std::to_string(*s.steps_to_target) : kMissing, 14) +
+           cell(s.time_to_target_s ? format_duration(*s.time_to_target_s) : kMissing, 13);
     std::fprintf(out, "%s\n", row.c_str());
   }
 }
@@ -125,8 +125,8 @@ void print_findings(std::FILE* out, const SweepResult& r) {
       const ScalingFit fit = fit_steps_to_target(to_target);
       std::fprintf(out,
                    "fit S = S_min(1 + B_noise/B) to steps-to-target: S_min = %s steps, "
-                   "B_noise = %s (r² = %s, %d points at %d batch sizes)\n",
-                   format_number(fit.s_min, 4).c_str(), format_number(fit.b_noise, 4).c_str(),
+                   "B_noise = %s (R² = %s, %d points at %d batch sizes)\n",
+                   format_number(fit.s_min, 3).c_str(), format_number(fit.b_noise, 3).c_str(),
                    format_number(fit.r2, 3).c_str(), fit.points_used, fit.batch_sizes);
     } catch (const Error& e) {
       std::fprintf(out, "fit: %s\n", e.what());
@@ -145,7 +145,7 @@ void print_findings(std::FILE* out, const SweepResult& r) {
       if (const auto best = fit.fastest_batch())
         std::fprintf(out,
                      "fit T = α + β/B + γ·B to time-to-target: fastest at B ≈ %s (T ≈ %s%s; "
-                     "r² = %s)\n",
+                     "R² = %s)\n",
                      format_number(*best, 3).c_str(), format_duration(fit.time_at(*best)).c_str(),
                      *best < fit.smallest_batch || *best > fit.largest_batch
                          ? ", outside the batch sizes tried"
@@ -154,7 +154,7 @@ void print_findings(std::FILE* out, const SweepResult& r) {
       else
         std::fprintf(out,
                      "fit T = α + β/B + γ·B to time-to-target: no fastest batch size inside the "
-                     "fit (%s batches keep getting faster; r² = %s)\n",
+                     "fit (%s batches keep getting faster; R² = %s)\n",
                      fit.gamma == 0 ? "larger" : "smaller", format_number(fit.r2, 3).c_str());
     } catch (const Error& e) {
       std::fprintf(out, "time fit: %s\n", e.what());

@@ -53,7 +53,7 @@ void ProgressLine::on_step(const StepEvent& e) {
 
 void ProgressLine::draw(const StepEvent& e) {
   const double rate = ema_rate_ / (1.0 - std::pow(0.95, rate_count_));
-  std::string eta = "–";
+  std::string eta = kMissing;
   if (planned_steps_ > 0 && e.step > 0) {
     const double per_step = e.wall_s / static_cast<double>(e.step);
     eta = format_duration(per_step * static_cast<double>(planned_steps_ - e.step));

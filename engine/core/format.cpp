@@ -6,50 +6,75 @@
 
 namespace batchlab {
 
-std::string format_bytes(std::int64_t bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double v = static_cast<double>(bytes);
+namespace {
+
+// Three significant digits for a value already scaled to its unit: "9.53", "95.3", "953".
+std::string three_digits(double v, const char* unit) {
+  char buf[32];
+  const double a = std::fabs(v);
+  std::snprintf(buf, sizeof buf, "%.*f%s", a < 9.995 ? 2 : a < 99.95 ? 1 : 0, v, unit);
+  return buf;
+}
+
+}  // namespace
+
+std::string text::bytes(std::int64_t bytes) {
+  if (bytes < 0) return kMissing;
+  if (bytes < 1024) return std::to_string(bytes) + " B";
+  const char* units[] = {" KiB", " MiB", " GiB", " TiB"};
+  double v = static_cast<double>(bytes) / 1024.0;
   int u = 0;
-  while (std::fabs(v) >= 1024.0 && u < 4) {
+  // 1023.7 KiB would print as "1024 KiB": step up once the rounded value reaches 1024.
+  while (v >= 1023.5 && u < 3) {
     v /= 1024.0;
     ++u;
   }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
-  return buf;
+  return three_digits(v, units[u]);
 }
 
-std::string format_rate(double v) {
-  if (!std::isfinite(v)) return "–";
-  char buf[32];
-  if (v >= 1e6)
-    std::snprintf(buf, sizeof buf, "%.2fM", v / 1e6);
-  else if (v >= 1e3)
-    std::snprintf(buf, sizeof buf, "%.1fk", v / 1e3);
-  else
-    std::snprintf(buf, sizeof buf, "%.0f", v);
-  return buf;
+std::string text::rate(double v) {
+  if (!std::isfinite(v) || v < 0) return kMissing;
+  const char* units[] = {"", "k", "M", "G"};
+  int u = 0;
+  while (v >= 999.5 && u < 3) {
+    v /= 1000.0;
+    ++u;
+  }
+  return three_digits(v, units[u]);
 }
 
-std::string format_duration(double s) {
-  if (!std::isfinite(s) || s < 0) return "–";
-  char buf[32];
-  if (s < 1.0) {
-    std::snprintf(buf, sizeof buf, "%.0f ms", s * 1e3);
+std::string text::duration(double s) {
+  if (!std::isfinite(s) || s < 0) return kMissing;
+  char buf[40];
+  // Small synthetic sets reach their target in milliseconds: "0.0 s" would hide them.
+  if (s == 0) return "0 s";
+  if (s < 0.9995) {
+    const double ms = s * 1e3;
+    std::snprintf(buf, sizeof buf, "%.*f ms", ms < 9.95 ? 1 : 0, ms);
+    return buf;
+  }
+  if (s < 59.95) {
+    std::snprintf(buf, sizeof buf, "%.1f s", s);
     return buf;
   }
   const auto total = static_cast<long long>(std::llround(s));
-  const long long h = total / 3600, m = (total / 60) % 60, sec = total % 60;
-  if (h > 0)
-    std::snprintf(buf, sizeof buf, "%lld:%02lld:%02lld", h, m, sec);
+  if (total < 3600)
+    std::snprintf(buf, sizeof buf, "%lld min %02lld s", total / 60, total % 60);
   else
-    std::snprintf(buf, sizeof buf, "%lld:%02lld", m, sec);
+    std::snprintf(buf, sizeof buf, "%lld h %02lld min", total / 3600, (total % 3600) / 60);
   return buf;
 }
 
-std::string format_number(double v, int significant) {
-  if (!std::isfinite(v)) return std::isnan(v) ? "–" : (v > 0 ? "inf" : "-inf");
+std::string text::number(double v, int significant) {
+  if (!std::isfinite(v)) return std::isnan(v) ? kMissing : (v > 0 ? "inf" : "-inf");
   char buf[32];
+  // %g writes 1000 as "1e+03" at three digits: whole numbers up to 10¹⁵ are written out,
+  // rounded to the digits asked for ("1000", "12300").
+  if (const double a = std::fabs(v); a >= std::pow(10.0, significant) && a < 1e15) {
+    const double unit = std::pow(10.0, std::floor(std::log10(a)) + 1 - significant);
+    std::snprintf(buf, sizeof buf, "%.0f", std::round(v / unit) * unit);
+    return buf;
+  }
   std::snprintf(buf, sizeof buf, "%.*g", significant, v);
   return buf;
 }

@@ -71,7 +71,7 @@ class TestCost : public QObject {
                        "--set", "stop.target={\"metric\": \"val_accuracy\", \"value\": 0.8}"});
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QVERIFY2(r.out.contains("target_reached"), qPrintable(r.out));
-    QVERIFY2(r.out.contains(" at 3.6e+06 per device-hour"), qPrintable(r.out));
+    QVERIFY2(r.out.contains(" at 3600000 per device-hour"), qPrintable(r.out));
     const double total = number_after(r.out, "cost ");
     const double to_target = number_after(r.out, "(to target ");
     QVERIFY2(total > 0 && to_target > 0 && to_target <= total, qPrintable(r.out));

@@ -127,12 +127,24 @@ void TestSeriesModel::formatsReadAsUnits() {
   QCOMPARE(format_bytes(3 * 1024 * 1024 / 2), QString("1.50 MiB"));
   QCOMPARE(format_duration(185), QString("3 min 05 s"));
   QCOMPARE(format_duration(0.0237), QString("24 ms"));
-  QCOMPARE(format_duration(0.0002), QString("1 ms"));
+  QCOMPARE(format_duration(0.0002), QString("0.2 ms"));
+  QCOMPARE(format_duration(0.0032), QString("3.2 ms"));
+  QCOMPARE(format_duration(37.62), QString("37.6 s"));
   QCOMPARE(format_duration(0.9996), QString("1.0 s"));
   QCOMPARE(format_duration(4.24), QString("4.2 s"));
   QCOMPARE(format_duration(3720), QString("1 h 02 min"));
   QCOMPARE(format_duration(NAN), QString("—"));
-  QCOMPARE(format_rate(12345.4), QString("12,345 samples/s"));
+  // One style of rate everywhere, three significant digits (the CLI and the report say the same).
+  QCOMPARE(format_rate(12345.4), QString("12.3k samples/s"));
+  QCOMPARE(format_rate(1.97e6), QString("1.97M samples/s"));
+  QCOMPARE(format_rate(750000), QString("750k samples/s"));
+  QCOMPARE(format_rate(999.7), QString("1.00k samples/s"));
+  QCOMPARE(format_rate(95.26), QString("95.3 samples/s"));
+  QCOMPARE(format_bytes(1023 * 1024 + 900), QString("1.00 MiB"));
+  QCOMPARE(format_number(1000, 3), QString("1000"));
+  QCOMPARE(format_number(12345, 3), QString("12300"));
+  QCOMPARE(format_number(0.12345, 3), QString("0.123"));
+  QCOMPARE(format_number(NAN), QString("—"));
 }
 
 QTEST_APPLESS_MAIN(TestSeriesModel)

@@ -97,21 +97,31 @@ class TestSweepSummary : public QObject {
     QCOMPARE(failed->dataCount(), 1);
     QCOMPARE(failed->data()->at(0)->key, 2048.0);
     // The peak-memory plot: the memory model per batch size, the out-of-memory one included
-    // (3072 MiB predicted, above the 1024 MiB budget: why it failed), and the budget line.
+    // (3072 MiB predicted, above the 1024 MiB budget: why it failed), and the budget line; one
+    // unit for the axis, the largest value's (GiB here).
     QCustomPlot* memory = view.plot(SweepPlotKind::peak_memory);
+    QCOMPARE(memory->yAxis->label(), QStringLiteral("peak memory (GiB)"));
     QCPGraph* model = graph_named(memory, QStringLiteral("memory model"));
     QVERIFY(model);
     QCOMPARE(model->dataCount(), 7);
     const double model_batches[] = {16, 32, 64, 128, 256, 512, 2048};
     for (int i = 0; i < 7; ++i) {
       QCOMPARE(model->data()->at(i)->key, model_batches[i]);
-      QCOMPARE(model->data()->at(i)->value, 1.5 * model_batches[i]);
+      QCOMPARE(model->data()->at(i)->value, 1.5 * model_batches[i] / 1024.0);
     }
     QVERIFY(model->pen().color() != graph_named(memory, QStringLiteral("measured"))->pen().color());
     QCPGraph* budget = graph_named(memory, QStringLiteral("memory budget"));
     QVERIFY(budget);
-    QCOMPARE(budget->data()->at(0)->value, 1024.0);
-    QVERIFY(memory->yAxis->range().contains(3072.0));  // the model's crossing is in view
+    QCOMPARE(budget->data()->at(0)->value, 1.0);
+    QVERIFY(budget->name().contains(QStringLiteral("1.00 GiB")));
+    QVERIFY(memory->yAxis->range().contains(3.0));  // the model's crossing is in view
+    // The out-of-memory run is marked where it did not fit: at the model's 3 GiB, not at the
+    // bytes it held when refused.
+    QCPGraph* did_not_fit = graph_named(memory, QStringLiteral("did not fit"));
+    QVERIFY(did_not_fit);
+    QCOMPARE(did_not_fit->dataCount(), 1);
+    QCOMPARE(did_not_fit->data()->at(0)->key, 2048.0);
+    QCOMPARE(did_not_fit->data()->at(0)->value, 3.0);
     QVERIFY(!graph_named(memory, QStringLiteral("device memory")));  // none known, none drawn
 
     // Time to target: the fitted T = α + β/B + γ·B, fastest near B* = 160, drawn through the
@@ -178,7 +188,7 @@ class TestSweepSummary : public QObject {
     QVERIFY(model);
     QCOMPARE(model->dataCount(), 2);
     QCOMPARE(model->data()->at(0)->key, 64.0);
-    QCOMPARE(model->data()->at(1)->value, 1536.0);
+    QCOMPARE(model->data()->at(1)->value, 1.5);  // 1536 MiB, on a GiB axis
   }
 
   // Device memory: to scale when it is near the data, named in the legend (and off the axis)
