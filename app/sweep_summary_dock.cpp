@@ -46,7 +46,8 @@ void SweepSummaryDock::refresh() {
         const RunRow* row = table.find(id);
         points.push_back(
             {id, static_cast<double>(row->batch), record->status,
-             summary_from_json(record->summary_json.empty() ? "{}" : record->summary_json)});
+             summary_from_json(record->summary_json.empty() ? "{}" : record->summary_json),
+             stop_target_of(record->config_json)});
       }
     } catch (const std::exception&) {
       points.clear();  // the store went away: show nothing rather than stale numbers

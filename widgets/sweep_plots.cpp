@@ -5,6 +5,7 @@
 #include <limits>
 
 #include <qcustomplot.h>
+#include <nlohmann/json.hpp>
 
 #include "widgets/format.h"
 #include "widgets/throughput_plot.h"
@@ -130,6 +131,22 @@ Metric metric_for(std::span<const SweepRunPoint> runs, SweepPlotKind kind) {
 }
 
 }  // namespace
+
+std::optional<TargetConfig> stop_target_of(const std::string& config_json) {
+  const auto j = nlohmann::json::parse(config_json, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return std::nullopt;
+  const auto stop = j.find("stop");
+  if (stop == j.end() || !stop->is_object()) return std::nullopt;
+  const auto t = stop->find("target");
+  if (t == stop->end() || !t->is_object()) return std::nullopt;
+  const std::string metric = t->value("metric", std::string());
+  const auto value = t->find("value");
+  if (value == t->end() || !value->is_number()) return std::nullopt;
+  for (TargetMetric m :
+       {TargetMetric::val_accuracy, TargetMetric::val_loss, TargetMetric::train_loss})
+    if (to_string(m) == metric) return TargetConfig{m, value->get<double>()};
+  return std::nullopt;
+}
 
 QString time_fit_text(const TimeToTargetFit& fit) {
   if (const auto b = fit.fastest_batch()) {
@@ -264,6 +281,37 @@ void build_sweep_plot(QCustomPlot& target, std::span<const SweepRunPoint> runs, 
 
   const double x_lo = lo / 1.5;
   const double x_hi = hi * 1.5;
+  if (kind == SweepPlotKind::val_metric) {
+    // Runs that stop at a target on this metric all end near it: without the line and a word
+    // the flat points read as "batch size does not matter".
+    const bool accuracy = has_accuracy(runs);
+    std::optional<double> stop;
+    for (const SweepRunPoint& r : runs)
+      if (r.target &&
+          r.target->metric == (accuracy ? TargetMetric::val_accuracy : TargetMetric::val_loss)) {
+        stop = r.target->value;
+        break;
+      }
+    if (stop) {
+      limit_line(*plot, QStringLiteral("stop target (%1)").arg(format_number(*stop, 3)), *stop,
+                 QPen(QColor(90, 90, 90), 1.2, Qt::DashLine), x_lo, x_hi);
+      ymin = std::min(ymin, *stop);
+      ymax = std::max(ymax, *stop);
+      auto* note = new QCPItemText(plot);
+      note->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
+      note->position->setType(QCPItemPosition::ptAxisRectRatio);
+      note->position->setCoords(0.02, 0.02);
+      note->setFont(title_font(*plot));
+      note->setText(
+          QStringLiteral("Runs stopped at the target: this compares where they "
+                         "stopped, not what each batch size can reach."));
+      note->setClipToAxisRect(true);
+      QFont f = note->font();
+      f.setBold(false);
+      f.setPixelSize(10);
+      note->setFont(f);
+    }
+  }
   if (kind == SweepPlotKind::steps_to_target && overlays.steps_fit) {
     const ScalingFit& f = *overlays.steps_fit;
     QVector<double> fx, fy;
@@ -271,8 +319,7 @@ void build_sweep_plot(QCustomPlot& target, std::span<const SweepRunPoint> runs, 
         x_lo, x_hi, points, [&](double b) { return f.steps_at(b); }, fx, fy);
     QCPGraph* fit = plot->addGraph();
     fit->setName(QStringLiteral("fit: S_min = %1, B_noise = %2")
-                     .arg(f.s_min, 0, 'g', 3)
-                     .arg(f.b_noise, 0, 'g', 3));
+                     .arg(format_number(f.s_min, 3), format_number(f.b_noise, 3)));
     fit->setPen(QPen(QColor(214, 39, 40), 1.2, Qt::DashLine));
     fit->setData(fx, fy, true);
     ymin = std::min(ymin, f.s_min);

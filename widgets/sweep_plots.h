@@ -1,16 +1,19 @@
 // defines: SweepRunPoint, SweepPlotKind, SweepOverlays, style_plot_fonts, legend_below,
-//          build_sweep_plot, time_fit_text
+//          build_sweep_plot, time_fit_text, stop_target_of
 // A metric against batch size on a log₂ axis (DESIGN §3), shared by the sweep summary view and
 // the exported reports: the mean over repeats with min–max error bars, runs that ran out of
 // memory or diverged as red crosses along the bottom; on steps-to-target the fitted
 // S = S_min(1 + B_noise/B) with S_min and B_noise in the legend, on time-to-target the fitted
 // T = α + β/B + γ·B with its fastest batch size, on peak memory the memory model's prediction
-// per batch size (out-of-memory runs included) and the budget and device-memory lines.
+// per batch size (out-of-memory runs included) and the budget and device-memory lines; on the
+// validation metric, when the runs stopped at a target on it, the target line and a note (runs
+// that stop at the target all end near it, whatever their batch size could have reached).
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 
 #include <QString>
 
@@ -28,7 +31,11 @@ struct SweepRunPoint {
   double batch = 0.0;
   RunStatus status = RunStatus::completed;
   RunSummary summary;
+  std::optional<TargetConfig> target;  // the run's stop target, if it had one
 };
+
+// The stop target in a stored run's config JSON; nullopt when it has none or cannot be read.
+std::optional<TargetConfig> stop_target_of(const std::string& config_json);
 
 enum class SweepPlotKind { throughput, peak_memory, steps_to_target, time_to_target, val_metric };
 

@@ -8,6 +8,7 @@
 #include <QVBoxLayout>
 
 #include "engine/core/errors.h"
+#include "widgets/format.h"
 
 namespace batchlab {
 
@@ -59,9 +60,9 @@ void SweepSummaryView::setRuns(std::vector<SweepRunPoint> runs, MemoryLimits lim
       fit_ = fit_steps_to_target(steps);
       text = tr("Fit S = S_min(1 + B_noise/B): S_min = %1 steps, B_noise = %2 (R² = %3, %4 "
                 "runs).")
-                 .arg(fit_->s_min, 0, 'g', 3)
-                 .arg(fit_->b_noise, 0, 'g', 3)
-                 .arg(fit_->r2, 0, 'f', 3)
+                 .arg(format_number(fit_->s_min, 3))
+                 .arg(format_number(fit_->b_noise, 3))
+                 .arg(format_number(fit_->r2, 3))
                  .arg(fit_->points_used);
     } catch (const Error& e) {
       text = tr("No fit: %1").arg(QString::fromUtf8(e.what()));
@@ -70,7 +71,7 @@ void SweepSummaryView::setRuns(std::vector<SweepRunPoint> runs, MemoryLimits lim
       time_fit_ = fit_time_to_target(times);
       text += QLatin1Char('\n') + tr("Time to target, fit T = α + β/B + γ·B: %1 (R² = %2).")
                                       .arg(time_fit_text(*time_fit_))
-                                      .arg(time_fit_->r2, 0, 'f', 3);
+                                      .arg(format_number(time_fit_->r2, 3));
     } catch (const Error& e) {
       text += QLatin1Char('\n') + tr("No time fit: %1").arg(QString::fromUtf8(e.what()));
     }

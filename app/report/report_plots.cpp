@@ -42,7 +42,8 @@ std::unique_ptr<QCustomPlot> make_sweep_plot(const ReportData& data, SweepPlotKi
   auto plot = bare_plot();
   std::vector<SweepRunPoint> points;
   for (const ReportRun& r : data.runs)
-    points.push_back({r.record.id, r.batch, r.record.status, r.summary});
+    points.push_back(
+        {r.record.id, r.batch, r.record.status, r.summary, stop_target_of(r.record.config_json)});
   SweepOverlays overlays;
   overlays.steps_fit = data.fit;
   overlays.time_fit = data.time_fit;

@@ -49,6 +49,37 @@ class TestSweepSummary : public QObject {
   Q_OBJECT
 
  private slots:
+  // Runs that stopped at a validation-accuracy target: the accuracy plot draws the target and
+  // says what its flat points mean; without a target, neither.
+  void validationPlotShowsTheStopTarget() {
+    std::vector<SweepRunPoint> runs;
+    for (const double b : {16.0, 64.0, 256.0}) {
+      runs.push_back(point(static_cast<std::int64_t>(b), b, 100, RunStatus::target_reached));
+      runs.back().target = TargetConfig{TargetMetric::val_accuracy, 0.9};
+    }
+    SweepSummaryView view;
+    view.setRuns(runs);
+    QCustomPlot* val = view.plot(SweepPlotKind::val_metric);
+    QVERIFY(val);
+    QCPGraph* line = graph_named(val, QStringLiteral("stop target (0.9)"));
+    QVERIFY(line);
+    QCOMPARE(line->data()->at(0)->value, 0.9);
+    bool note = false;
+    for (int i = 0; i < val->itemCount(); ++i)
+      if (auto* t = qobject_cast<QCPItemText*>(val->item(i)))
+        note |= t->text().contains(QStringLiteral("Runs stopped at the target"));
+    QVERIFY(note);
+
+    for (auto& r : runs) r.target.reset();
+    view.setRuns(runs);
+    QVERIFY(!graph_named(view.plot(SweepPlotKind::val_metric), QStringLiteral("stop target")));
+
+    QCOMPARE(stop_target_of(R"({"stop":{"target":{"metric":"val_loss","value":0.25}}})")->value,
+             0.25);
+    QVERIFY(!stop_target_of(R"({"stop":{"target":null}})"));
+    QVERIFY(!stop_target_of("not json"));
+  }
+
   void notASweep() {
     SweepSummaryView view;
     view.setRuns({point(1, 64, 100, RunStatus::target_reached)});
