@@ -108,19 +108,6 @@ RunConfig parse_config(const json& j, const std::string& source) {
   return read_run_config(Fields(j, "", source, run_config_schema()));
 }
 
-fs::path resolve_config(const std::string& name_or_path) {
-  std::error_code ec;
-  if (fs::exists(name_or_path, ec)) return name_or_path;
-  if (name_or_path.find('/') == std::string::npos)
-    if (auto preset = find_preset(name_or_path); !preset.empty()) return preset;
-  if (name_or_path.find('/') != std::string::npos || name_or_path.ends_with(".json"))
-    throw Error(name_or_path + ": no such file");
-  std::string names;
-  for (const auto& p : list_presets()) names += (names.empty() ? "" : ", ") + p.name;
-  throw Error("\"" + name_or_path + "\" is neither a config file nor a preset; presets: " +
-              (names.empty() ? "none found (set BATCHLAB_PRESET_DIR)" : names));
-}
-
 }  // namespace
 
 const nlohmann::json& run_config_schema_tree() {
@@ -257,9 +244,17 @@ void apply_set(nlohmann::json& config, std::string_view assignment, const std::s
   json_config::apply_assignment(config, assignment, source, run_config_schema());
 }
 
+std::vector<PresetInfo> list_presets() {
+  return list_presets(PresetKind::run);
+}
+
+fs::path find_preset(const std::string& name) {
+  return find_preset(PresetKind::run, name);
+}
+
 RunConfig load_run_config(const std::string& name_or_path,
                           const std::vector<std::string>& assignments) {
-  const fs::path path = resolve_config(name_or_path);
+  const fs::path path = resolve_config(PresetKind::run, name_or_path);
   const std::string source = path.string();
   json j = json_config::parse_json_text(json_config::read_text(path), source);
   // The file's own mistakes name the file; those a --set introduces name --set.

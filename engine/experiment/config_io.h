@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/core/run_config.h"
+#include "engine/experiment/preset_lookup.h"
 
 namespace batchlab {
 
@@ -35,13 +36,8 @@ void validate_run_config(const RunConfig& config, const std::string& source);
 RunConfig load_run_config(const std::string& name_or_path,
                           const std::vector<std::string>& assignments = {});
 
-struct PresetInfo {
-  std::string name;  // file stem
-  std::string title;  // "name" in the JSON, or the stem
-  std::string description;  // "description" in the JSON (two sentences), may be empty
-  std::filesystem::path path;
-};
-// Presets from $BATCHLAB_PRESET_DIR, the installed share dir, then the source tree.
+// Run presets (PresetKind::run in preset_lookup.h): $BATCHLAB_PRESET_DIR, the installed share
+// dir, then the source tree.
 std::vector<PresetInfo> list_presets();
 std::filesystem::path find_preset(const std::string& name);  // empty when not found
 

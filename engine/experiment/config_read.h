@@ -1,10 +1,7 @@
-// defines: run_config_schema, read_run_config, read_lr_scaling, preset_dirs
+// defines: run_config_schema_tree, run_config_schema, read_run_config, read_lr_scaling
 // Internal to experiment/: the pieces of config_io that a config embedding a run config (a sweep's
 // "base") reuses, so its keys are checked by the same code and named with their full dotted path.
 #pragma once
-
-#include <filesystem>
-#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -23,9 +20,5 @@ const json_config::KeySchema& run_config_schema();
 RunConfig read_run_config(const json_config::Fields& top);
 // The fields of a batch.lr_scaling object (rule, base_batch, warmup_epochs).
 void read_lr_scaling(const json_config::Fields& f, LrScalingConfig& out);
-
-// Where presets live, in search order: $BATCHLAB_PRESET_DIR, <prefix>/share/batchlab/presets
-// beside the executable, the source tree. Sweep presets are in the "sweeps" folder of each.
-std::vector<std::filesystem::path> preset_dirs();
 
 }  // namespace batchlab

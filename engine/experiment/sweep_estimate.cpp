@@ -8,7 +8,7 @@
 #include "engine/core/stopwatch.h"
 #include "engine/data/load_dataset.h"
 #include "engine/experiment/run_executor.h"
-#include "engine/experiment/sweep.h"
+#include "engine/experiment/sweep_config.h"
 #include "engine/train/run_plan.h"
 #include "engine/train/trainer.h"
 

@@ -1,5 +1,5 @@
 // defines: StepTimeModel, StepTimeSample, fit_step_time, calibrate_step_time, RunEstimate,
-//          estimate_run, SweepEstimate, estimate_sweep
+//          CalibrationOptions, estimate_run, SweepEstimate, estimate_sweep
 // How long a sweep will take, before and while it runs. The method, in full:
 //
 // 1. Step time is modelled as t(B) = t₀ + c·B: a fixed cost per update (kernel launches, the
@@ -10,15 +10,18 @@
 //    of the sweep with the sweep's own model, optimizer and device, then fits t₀ and c. Nothing
 //    is stored. The first step of each trial is left out (cold caches, thread start).
 // 3. A run's planned steps come from plan_run (train/run_plan.h), the Trainer's own arithmetic,
-//    batch-size schedules and short epoch tails included; its time is set-up + Σ t(B) over those steps + evaluations,
-//    each a forward pass over the validation rows counted at a third of a training step's
-//    per-sample cost (forward ≈ 1/3 of forward + backward), capped by stop.time_limit_s.
+//    batch-size schedules and short epoch tails included; its time is set-up + Σ t(B) over
+//    those steps + evaluations, each a forward pass over the validation rows counted at a third
+//    of a training step's per-sample cost (forward ≈ 1/3 of forward + backward), capped by
+//    stop.time_limit_s.
 // 4. While the sweep runs, every finished run adds its measured step time (B / median samples/s)
 //    and set-up time, and the model is refitted, so the ETA converges on this machine's speed.
 //
 // What it does not know: a run that reaches its stop target ends early, so the estimate is an
 // upper bound ("at most"); a run with neither epochs nor max_steps nor a time limit (target
 // only) has no planned length and makes the total unknown (NaN).
+//
+// Includes only sweep_config.h of the sweep headers (sweep_run.h includes this one).
 #pragma once
 
 #include <cmath>
@@ -30,11 +33,9 @@
 #include "engine/core/events.h"
 #include "engine/core/run_config.h"
 #include "engine/core/run_control.h"
+#include "engine/experiment/sweep_config.h"
 
 namespace batchlab {
-
-struct SweepRunPlan;
-struct SweepConfig;
 
 struct StepTimeSample {
   std::int64_t batch = 0;
