@@ -42,7 +42,8 @@ void RunSession::drainNow() {
     if (e.sweep_id != 0 && !table_.hasSweepInfo(e.sweep_id)) nameSweep(e.sweep_id);
     row.name = QString::fromStdString(e.name);
     row.status = RunStatus::running;
-    row.batch = starting_batch(e);
+    row.batch = starting_batch(e);  // kept while it runs: what reopening the store shows
+    row.batch_scheduled = e.config.batch.schedule.kind != ScheduleKind::constant;
     row.lr = e.config.optimizer.lr;
     row.visible = true;
     table_.upsert(row);
@@ -64,7 +65,6 @@ void RunSession::drainNow() {
     if (!run->samples_per_s_avg.empty()) row.samples_per_s = run->samples_per_s_avg.back();
     row.peak_memory = run->peak_memory;
     if (!run->val_accuracy.empty()) row.val_accuracy = run->val_accuracy.back();
-    if (run->batch_size > 0) row.batch = run->batch_size;
     table_.upsert(row);
   }
   if (!batch.steps.empty()) emit progress(batch.steps.back());

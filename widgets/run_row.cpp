@@ -46,19 +46,34 @@ RunRow row_from_record(const RunRecord& record) {
   row.status = record.status;
   row.reason = QString::fromStdString(record.reason);
   // Read the two columns leniently: a config written by an older version still lists its run.
+  bool full_batch = false;
   const auto config = nlohmann::json::parse(record.config_json, nullptr, false);
   if (config.is_object()) {
     const auto batch = config.find("batch");
-    if (batch != config.end() && batch->is_object() && batch->contains("size") &&
-        (*batch)["size"].is_number())
-      row.batch = (*batch)["size"].get<std::int64_t>();
+    if (batch != config.end() && batch->is_object()) {
+      if (batch->contains("size") && (*batch)["size"].is_number())
+        row.batch = (*batch)["size"].get<std::int64_t>();
+      const std::string strategy = batch->value("strategy", std::string("mini"));
+      if (strategy == to_string(BatchStrategy::stochastic)) row.batch = 1;
+      // Full batch: every training row, which the config does not say; the summary's samples
+      // per step do (0, unknown, until a step ran).
+      if (strategy == to_string(BatchStrategy::full)) row.batch = 0;
+      const auto schedule = batch->find("schedule");
+      if (schedule != batch->end() && schedule->is_object())
+        row.batch_scheduled =
+            schedule->value("kind", std::string(to_string(ScheduleKind::constant))) !=
+            to_string(ScheduleKind::constant);
+      full_batch = strategy == to_string(BatchStrategy::full);
+    }
     const auto opt = config.find("optimizer");
     if (opt != config.end() && opt->is_object() && opt->contains("lr") && (*opt)["lr"].is_number())
       row.lr = (*opt)["lr"].get<double>();
   }
   if (!record.summary_json.empty()) {
     try {
-      apply_summary(row, summary_from_json(record.summary_json));
+      const RunSummary summary = summary_from_json(record.summary_json);
+      if (full_batch && summary.steps > 0) row.batch = summary.samples / summary.steps;
+      apply_summary(row, summary);
     } catch (const std::exception&) {
       // A damaged summary leaves the metric cells empty; the run still lists.
     }

@@ -18,7 +18,10 @@ struct RunRow {
   QString name;
   RunStatus status = RunStatus::running;
   QString reason;
+  // The run's starting batch: its batch.size (the full-batch rows, 1 for stochastic), live and
+  // after reopening alike. A batch-size schedule grows it; the batch-size plot shows each step.
   std::int64_t batch = 0;
+  bool batch_scheduled = false;  // the batch follows a schedule (not constant)
   double lr = kNaN;
   double samples_per_s = kNaN;  // median when finished, moving average while running
   std::int64_t peak_memory = 0;

@@ -344,7 +344,8 @@ QVariant RunsTableModel::headerData(int section, Qt::Orientation orientation, in
       "Show the run in the plots; the swatch is its colour everywhere",
       "Run id and name; a sweep groups its runs",
       "How the run ended (hover for the reason)",
-      "Effective batch size B (samples per update)",
+      "Effective batch size B (samples per update); a batch-size schedule shows where it "
+      "starts (\"from 16\"), the batch-size plot each step's batch",
       "Learning rate",
       "Median training throughput (moving average while running)",
       "Largest memory use by the run",
@@ -388,7 +389,10 @@ QVariant RunsTableModel::runData(const RunRow& r, int col, int role) const {
     case ColStatus:
       return status_text(r.status);
     case ColBatch:
-      return r.batch > 0 ? QVariant(static_cast<qlonglong>(r.batch)) : QVariant();
+      if (r.batch <= 0) return {};
+      // A schedule's starting batch, marked: the batch-size plot shows where it went.
+      return r.batch_scheduled ? QVariant(QStringLiteral("from %1").arg(r.batch))
+                               : QVariant(static_cast<qlonglong>(r.batch));
     case ColLr:
       return format_number(r.lr, 4);
     case ColThroughput:

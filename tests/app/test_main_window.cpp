@@ -12,6 +12,7 @@
 #include <QLineEdit>
 #include <QSignalSpy>
 #include <QTimer>
+#include <algorithm>
 #include <cmath>
 
 #include "app/app_settings.h"
@@ -52,6 +53,7 @@ class TestMainWindow : public WindowTestBase {
   void invalidFieldDisablesRunWithTheReason();
   void failedRunSaysWhyWithoutBlocking();
   void storedRunsLoadAtStartAndOverlay();
+  void batchColumnIsTheSameLiveAndReopened();
   void settingsPersist();
   void floodKeepsTheGuiThreadResponsive();
   void menusListEveryActionWithItsShortcut();
@@ -146,6 +148,41 @@ void TestMainWindow::failedRunSaysWhyWithoutBlocking() {
   w->controller()->submit(bad);
   QTRY_VERIFY_WITH_TIMEOUT(w->banner()->text().contains("nope.csv"), 20000);
   QVERIFY(QApplication::activeModalWidget() == nullptr);
+}
+
+// A batch-size schedule (16, doubled at each epoch) shows its starting batch, marked, while it
+// runs and after the store is reopened; a full-batch run shows its rows both times too.
+void TestMainWindow::batchColumnIsTheSameLiveAndReopened() {
+  const auto batch_cell = [](const RunsTableModel& table, std::int64_t id) {
+    return table.data(table.indexOf(id).siblingAtColumn(RunsTableModel::ColBatch), Qt::DisplayRole)
+        .toString();
+  };
+  std::int64_t scheduled_id = 0, full_id = 0;
+  {
+    auto w = makeWindow();
+    RunConfig scheduled = tiny_config(3);
+    scheduled.batch.size = 16;
+    scheduled.batch.schedule.kind = ScheduleKind::steps;
+    scheduled.batch.schedule.epochs = {1.0, 2.0};
+    scheduled.batch.schedule.factor = 2.0;
+    QVERIFY(runAndWait(*w, scheduled));
+    w->session()->drainNow();
+    scheduled_id = w->session()->lastRunId();
+    RunConfig full = tiny_config(2);
+    full.batch.strategy = BatchStrategy::full;
+    QVERIFY(runAndWait(*w, full));
+    w->session()->drainNow();
+    full_id = w->session()->lastRunId();
+    const RunsTableModel& table = w->session()->table();
+    QCOMPARE(batch_cell(table, scheduled_id), QStringLiteral("from 16"));
+    QCOMPARE(batch_cell(table, full_id), QStringLiteral("320"));  // 80 % of 400 rows
+    w->close();
+  }
+  auto w = makeWindow();
+  const RunsTableModel& table = w->session()->table();
+  QCOMPARE(table.runCount(), 2);
+  QCOMPARE(batch_cell(table, scheduled_id), QStringLiteral("from 16"));
+  QCOMPARE(batch_cell(table, full_id), QStringLiteral("320"));
 }
 
 void TestMainWindow::storedRunsLoadAtStartAndOverlay() {
