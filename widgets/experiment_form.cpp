@@ -60,6 +60,15 @@ void ExperimentForm::buildPresetRow(QFormLayout* form) {
       preset_->addItem(QString::fromStdString(p.title), QString::fromStdString(p.name));
       preset_->setItemData(preset_->count() - 1, QString::fromStdString(p.description),
                            Qt::ToolTipRole);
+      // Its config as the form would give it back, to tell whether the form still holds it.
+      try {
+        preset_->setItemData(
+            preset_->count() - 1,
+            QString::fromStdString(run_config_to_json(load_run_config(p.path.string(), {})).dump()),
+            kPresetConfigRole);
+      } catch (const std::exception&) {
+        // A broken preset still lists; choosing it says what is wrong.
+      }
     }
   } catch (const std::exception& e) {
     preset_->setToolTip(QString::fromUtf8(e.what()));
@@ -282,13 +291,30 @@ QString ExperimentForm::fieldFor(const QString& engine_field) const {
   return key;
 }
 
+// The preset row names what the form holds: the preset whose config it equals, else "(custom)",
+// after an edit, a restore of the last session's config or a load with --set alike.
+void ExperimentForm::syncPresetRow(const RunConfig& c) {
+  const QString now = QString::fromStdString(run_config_to_json(c).dump());
+  int match = 0;
+  if (preset_->currentIndex() > 0 && preset_->currentData(kPresetConfigRole).toString() == now)
+    match = preset_->currentIndex();  // two presets alike: keep the one chosen
+  for (int i = 1; i < preset_->count() && match == 0; ++i)
+    if (preset_->itemData(i, kPresetConfigRole).toString() == now) match = i;
+  preset_->setCurrentIndex(match);
+  preset_description_->setText(match > 0 ? preset_->itemData(match, Qt::ToolTipRole).toString()
+                                         : QString());
+  preset_description_->setVisible(!preset_description_->text().isEmpty());
+}
+
 void ExperimentForm::onEdited() {
   if (filling_) return;
   updateVisibleRows();
   revalidate();
   const RunConfig c = config();
+  syncPresetRow(c);
   // Only a change to the data (or its seed) asks for a new preview.
-  const QString signature = QStringLiteral("%1|%2|%3|%4|%5|%6|%7|%8")
+  // (the split and train_limit too: the preview says how many rows the run trains on).
+  const QString signature = QStringLiteral("%1|%2|%3|%4|%5|%6|%7|%8|%9|%10")
                                 .arg(QString::fromStdString(c.dataset.kind))
                                 .arg(QString::fromStdString(c.dataset.path))
                                 .arg(QString::fromStdString(c.dataset.target))
@@ -296,7 +322,9 @@ void ExperimentForm::onEdited() {
                                 .arg(c.dataset.noise)
                                 .arg(c.dataset.classes)
                                 .arg(c.dataset.features)
-                                .arg(c.seed);
+                                .arg(c.seed)
+                                .arg(c.dataset.validation_fraction)
+                                .arg(c.dataset.train_limit);
   if (signature != preview_signature_) {
     preview_signature_ = signature;
     preview_->showDataset(c.dataset, c.seed);
@@ -308,17 +336,17 @@ bool ExperimentForm::loadPreset(const QString& name_or_path, const QStringList& 
                                 QString& error) {
   std::vector<std::string> sets;
   for (const QString& a : assignments) sets.push_back(a.toStdString());
+  RunConfig loaded;
   try {
-    setConfig(load_run_config(name_or_path.toStdString(), sets));
+    loaded = load_run_config(name_or_path.toStdString(), sets);
   } catch (const std::exception& e) {
     error = QString::fromUtf8(e.what());
     return false;
   }
-  const int index = preset_->findData(name_or_path);
-  preset_->setCurrentIndex(std::max(index, 0));
-  preset_description_->setText(index > 0 ? preset_->itemData(index, Qt::ToolTipRole).toString()
-                                         : QString());
-  preset_description_->setVisible(!preset_description_->text().isEmpty());
+  // Chosen first, so that of two presets alike the one asked for is named; setConfig then keeps
+  // it only if the contents match it (a --set leaves "(custom)").
+  preset_->setCurrentIndex(std::max(preset_->findData(name_or_path), 0));
+  setConfig(loaded);
   return true;
 }
 

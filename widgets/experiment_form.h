@@ -57,6 +57,8 @@ class ExperimentForm final : public QWidget {
 
  private:
   void buildPresetRow(QFormLayout* form);
+  void syncPresetRow(const RunConfig& c);
+  static constexpr int kPresetConfigRole = Qt::UserRole + 1;  // a preset's config JSON
   QWidget* buildDatasetGroup();
   QWidget* buildModelGroup();
   QWidget* buildOptimizerGroup();

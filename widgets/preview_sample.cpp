@@ -1,5 +1,7 @@
 #include "widgets/preview_sample.h"
 
+#include <QLocale>
+
 #include <algorithm>
 #include <filesystem>
 
@@ -59,6 +61,20 @@ std::string find_idx_file(const std::filesystem::path& dir, const std::string& s
   return {};
 }
 
+// "2000 samples: 1600 train, 400 validation · 500 shown": the rows a run trains on, as the
+// loader splits them, so the preview and the run's "1600 × 2" agree.
+QString rows_text(const DatasetConfig& config, std::int64_t rows, std::int64_t shown) {
+  const QLocale c(QLocale::English);
+  const SplitRows split = split_rows(config, rows);
+  QString text = QStringLiteral("%1 samples: %2 train, %3 validation")
+                     .arg(c.toString(static_cast<qlonglong>(rows)),
+                          c.toString(static_cast<qlonglong>(split.train)),
+                          c.toString(static_cast<qlonglong>(split.val)));
+  if (shown < rows)
+    text += QStringLiteral(" · %1 shown").arg(c.toString(static_cast<qlonglong>(shown)));
+  return text;
+}
+
 }  // namespace
 
 QStringList fashion_mnist_class_names() {
@@ -78,14 +94,8 @@ PreviewSample make_preview_sample(const DatasetConfig& config, std::uint64_t see
     const Dataset d = make_synthetic(config.kind, params, seed);
     scatter_from(d, kPreviewPoints, out);
     out.class_names = class_names_of(d, config.kind);
-    out.title =
-        d.task == Task::regression
-            ? QStringLiteral("%1 · %2 of %3 samples").arg(kind).arg(d.rows).arg(config.samples)
-            : QStringLiteral("%1 · %2 of %3 samples · %4 classes")
-                  .arg(kind)
-                  .arg(d.rows)
-                  .arg(config.samples)
-                  .arg(d.outputs);
+    out.title = kind + QStringLiteral(" · ") + rows_text(config, config.samples, d.rows);
+    if (d.task != Task::regression) out.title += QStringLiteral(" · %1 classes").arg(d.outputs);
     return out;
   }
   if (is_image_kind(config.kind)) {
@@ -130,9 +140,9 @@ PreviewSample make_preview_sample(const DatasetConfig& config, std::uint64_t see
     scatter_from(d, kPreviewPoints, out);
     out.class_names = class_names_of(d, config.kind);
     out.title =
-        QStringLiteral("%1 · %2 rows × %3 features")
+        QStringLiteral("%1 · %2 · %3 features")
             .arg(QString::fromStdString(std::filesystem::path(config.path).filename().string()))
-            .arg(d.rows)
+            .arg(rows_text(config, d.rows, std::min<std::int64_t>(d.rows, kPreviewPoints)))
             .arg(d.features);
     return out;
   }

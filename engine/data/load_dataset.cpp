@@ -1,6 +1,8 @@
 // defines: load_dataset — read or generate, split, limit, standardise (in that order).
 #include "engine/data/load_dataset.h"
 
+#include <algorithm>
+
 #include <cmath>
 #include <filesystem>
 #include <numeric>
@@ -82,6 +84,23 @@ Loaded load_source(const DatasetConfig& c, std::uint64_t seed, const std::string
 
 }  // namespace
 
+namespace {
+
+std::int64_t validation_rows(const DatasetConfig& config, std::int64_t rows) {
+  return static_cast<std::int64_t>(
+      std::llround(config.validation_fraction * static_cast<double>(rows)));
+}
+
+}  // namespace
+
+SplitRows split_rows(const DatasetConfig& config, std::int64_t rows) {
+  SplitRows out;
+  out.val = std::min(rows, validation_rows(config, rows));
+  out.train = rows - out.val;
+  if (config.train_limit > 0) out.train = std::min(out.train, config.train_limit);
+  return out;
+}
+
 DatasetSplit load_dataset(const DatasetConfig& config, std::uint64_t seed,
                           const std::string& source) {
   // Range checks first: a bad fraction should not cost a 47 MB read.
@@ -107,8 +126,7 @@ DatasetSplit load_dataset(const DatasetConfig& config, std::uint64_t seed,
     split.val = std::move(*loaded.test);
   } else {
     const std::int64_t n = loaded.all.rows;
-    const auto n_val = static_cast<std::int64_t>(
-        std::llround(config.validation_fraction * static_cast<double>(n)));
+    const std::int64_t n_val = validation_rows(config, n);
     if (n - n_val < 1)
       throw ConfigError(source, "dataset.validation",
                         "a validation fraction of " + std::to_string(config.validation_fraction) +

@@ -27,6 +27,7 @@ class TestExperimentForm : public QObject {
   void configRoundTripsThroughTheFields();
   void syntheticPreviewIsAScatterByClass();
   void fashionMnistPreviewIsAGridWithClassNames();
+  void presetRowFollowsTheContents();
 
  private:
   static void type(ExperimentForm& form, const char* key, const QString& text) {
@@ -211,6 +212,43 @@ void TestExperimentForm::syntheticPreviewIsAScatterByClass() {
   QCOMPARE(s.class_names.size(), 3);
   QCOMPARE(*std::max_element(s.labels.begin(), s.labels.end()), 2);
   QVERIFY(s.title.contains("3 classes"));
+  // The rows a run trains on, as the loader splits them (validation 0.2 by default).
+  const RunConfig c = form.config();
+  const DatasetSplit split = load_dataset(c.dataset, c.seed);
+  QVERIFY2(s.title.contains(QStringLiteral("600 samples: %1 train, %2 validation")
+                                .arg(split.train.rows)
+                                .arg(split.val.rows)),
+           qPrintable(s.title));
+  type(form, "dataset.train_limit", "100");
+  QVERIFY(ready.wait(5000));
+  while (ready.wait(400)) {
+  }
+  QVERIFY2(form.preview()->sample().title.contains(QStringLiteral("100 train")),
+           qPrintable(form.preview()->sample().title));
+}
+
+// The preset row names what the form holds: the preset after loading it, "(custom)" once a field
+// differs, the preset again when the edit is undone, and the matching preset for a config restored
+// from the last session.
+void TestExperimentForm::presetRowFollowsTheContents() {
+  ExperimentForm form;
+  auto* preset = form.findChild<QComboBox*>();
+  QVERIFY(preset);
+  QString error;
+  QVERIFY2(form.loadPreset(QStringLiteral("spirals-mlp"), {}, error), qPrintable(error));
+  QCOMPARE(form.presetName(), QStringLiteral("spirals-mlp"));
+  const QString lr = qobject_cast<QLineEdit*>(form.editor("optimizer.lr"))->text();
+  type(form, "optimizer.lr", "0.123");
+  QCOMPARE(form.presetName(), QString());
+  QCOMPARE(preset->currentIndex(), 0);
+  type(form, "optimizer.lr", lr);
+  QCOMPARE(form.presetName(), QStringLiteral("spirals-mlp"));
+
+  ExperimentForm restored;
+  restored.setConfig(form.config());  // what the window does with the last session's config
+  QCOMPARE(restored.presetName(), QStringLiteral("spirals-mlp"));
+  QVERIFY(form.loadPreset(QStringLiteral("spirals-mlp"), {"optimizer.lr=0.5"}, error));
+  QCOMPARE(form.presetName(), QString());  // loaded with --set: not the preset any more
 }
 
 void TestExperimentForm::fashionMnistPreviewIsAGridWithClassNames() {
