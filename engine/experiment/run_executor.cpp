@@ -120,6 +120,24 @@ void check_batch_fits(const RunConfig& config, const Dataset& train, const std::
                           " training rows and drop_last is on, so no batch would ever be formed");
 }
 
+// A run that trained keeps its model (stopped ones too: what they learnt so far), so inference
+// can serve it later; out-of-memory, diverged and failed runs have nothing worth serving. A
+// store that cannot take it throws Error, which the caller reports as for any store failure.
+void keep_model(const std::filesystem::path& store_path, const RunFinished& finished,
+                const RunConfig& config, const DatasetSplit& data, const Backend& backend) {
+  if (finished.run_id == 0 || finished.summary.steps == 0) return;
+  if (finished.status != RunStatus::completed && finished.status != RunStatus::stopped &&
+      finished.status != RunStatus::target_reached)
+    return;
+  StoredModel model;
+  model.spec = mlp_spec_for(config, data.train);
+  model.parameters = backend.parameters();
+  model.feature_mean = data.feature_mean;
+  model.feature_std = data.feature_std;
+  model.step = finished.summary.steps;
+  RunStore(store_path).save_model(finished.run_id, model);
+}
+
 }  // namespace
 
 RunFinished execute_run(const RunConfig& config, const ExecuteOptions& options) {
@@ -158,7 +176,9 @@ RunFinished execute_run(const RunConfig& config, const ExecuteOptions& options) 
   in.backend = backend.get();
   in.sink = &sinks;
   in.control = options.control;
-  return train(in);
+  const RunFinished finished = train(in);
+  if (store_sink) keep_model(options.store_path, finished, run_config, data, *backend);
+  return finished;
 }
 
 }  // namespace batchlab

@@ -334,8 +334,9 @@ std::vector<EvalEvent> RunStore::evals(std::int64_t run_id) const {
 void RunStore::delete_run(std::int64_t id) {
   Transaction t(db_, path_, "cannot delete a run");
   // Explicit deletes, so the result does not hang on the foreign_keys pragma.
-  for (const char* sql : {"DELETE FROM steps WHERE run_id = ?",
-                          "DELETE FROM evals WHERE run_id = ?", "DELETE FROM runs WHERE id = ?"}) {
+  for (const char* sql :
+       {"DELETE FROM steps WHERE run_id = ?", "DELETE FROM evals WHERE run_id = ?",
+        "DELETE FROM models WHERE run_id = ?", "DELETE FROM runs WHERE id = ?"}) {
     Statement s(db_, path_, sql, "cannot delete a run");
     s.bind(1, id);
     s.step();
@@ -421,6 +422,7 @@ void RunStore::delete_sweep(std::int64_t id) {
   for (const char* sql :
        {"DELETE FROM steps WHERE run_id IN (SELECT id FROM runs WHERE sweep_id = ?)",
         "DELETE FROM evals WHERE run_id IN (SELECT id FROM runs WHERE sweep_id = ?)",
+        "DELETE FROM models WHERE run_id IN (SELECT id FROM runs WHERE sweep_id = ?)",
         "DELETE FROM runs WHERE sweep_id = ?", "DELETE FROM sweeps WHERE id = ?"}) {
     Statement s(db_, path_, sql, "cannot delete a sweep");
     s.bind(1, id);

@@ -1,4 +1,5 @@
-// defines: RunStore (SQLite, WAL), RunRecord, SweepRecord, default_store_path
+// defines: RunStore (SQLite, WAL), RunRecord, SweepRecord, default_store_path, summary_to_json,
+//          summary_from_json
 // Schema (DESIGN §4), version kept in PRAGMA user_version with forward migrations (a v1
 // or v2 store is upgraded in place when opened):
 //   runs(id, name, created, config, status, reason, device, environment, summary, pid, host,
@@ -7,6 +8,7 @@
 //   steps(run_id, kStepFields' names: step, epoch, samples_seen, batch_size, …)
 //         (core/step_fields.h; before v3 samples_seen and batch_size were samples and batch)
 //   evals(run_id, step, epoch, val_loss, val_accuracy, train_loss, wall_s)
+//   models(run_id, spec, step, parameters, standardization, crc32)               since v4
 // Opening a store marks runs left `running` by a process that no longer exists (same host, pid
 // gone) as `interrupted`.
 // Threading: one RunStore per thread; SQLite's WAL lets a reader (the GUI) and a writer (a CLI
@@ -21,6 +23,7 @@
 #include <vector>
 
 #include "engine/core/events.h"
+#include "engine/experiment/stored_model.h"
 
 struct sqlite3;
 
@@ -52,7 +55,7 @@ struct SweepRecord {
 
 class RunStore {
  public:
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
 
   // Creates the file and its folders when missing. Throws Error naming the path when the file
   // cannot be opened or is not a BatchLab store.
@@ -78,7 +81,15 @@ class RunStore {
   std::optional<RunRecord> run_by_origin(const std::string& origin) const;
   std::vector<StepEvent> steps(std::int64_t run_id) const;
   std::vector<EvalEvent> evals(std::int64_t run_id) const;
-  // Deletes the run with its steps and evaluations, in one transaction.
+  // The run's trained model (one per run; saving again replaces it). The parameters are a blob
+  // of little-endian float32 with a CRC-32 over it: model() returns nullopt when the run has no
+  // model and throws Error "<store>: run N: the stored model is damaged (…)" when it does not
+  // read back whole.
+  void save_model(std::int64_t run_id, const StoredModel& model);
+  std::optional<StoredModel> model(std::int64_t run_id) const;
+  bool has_model(std::int64_t run_id) const;
+
+  // Deletes the run with its steps, evaluations and model, in one transaction.
   void delete_run(std::int64_t id);
   void rename_run(std::int64_t id, const std::string& name);
   // Replaces the run's tags. Tags are trimmed; an empty one throws Error, repeats are dropped.
@@ -91,7 +102,8 @@ class RunStore {
   // The sweep's runs in the order they were created.
   std::vector<RunRecord> runs_in_sweep(std::int64_t sweep_id) const;
   void rename_sweep(std::int64_t id, const std::string& name);
-  // Deletes the sweep and, in the same transaction, every run in it with their steps and evals.
+  // Deletes the sweep and, in the same transaction, every run in it with their steps, evals and
+  // models.
   void delete_sweep(std::int64_t id);
 
   // How many runs the last open marked interrupted.

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 
 #include <sqlite3.h>
@@ -44,6 +45,10 @@ class Statement {
   void bind(int i, const std::string& v) {
     check(sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
   }
+  // Raw bytes (a model's float32 parameters); an empty span is a zero-length blob, not NULL.
+  void bind_blob(int i, const void* data, std::size_t bytes) {
+    check(sqlite3_bind_blob64(stmt_, i, bytes ? data : "", bytes, SQLITE_TRANSIENT));
+  }
 
   // True while there is a row to read; false when done.
   bool step() {
@@ -61,6 +66,12 @@ class Statement {
   bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
   std::int64_t int64(int col) const { return sqlite3_column_int64(stmt_, col); }
   double real(int col) const { return is_null(col) ? NAN : sqlite3_column_double(stmt_, col); }
+  // The blob's bytes, valid until the next step() or reset().
+  std::span<const std::byte> blob(int col) const {
+    const void* p = sqlite3_column_blob(stmt_, col);
+    const auto n = static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col));
+    return {static_cast<const std::byte*>(p), p ? n : 0};
+  }
   std::string text(int col) const {
     const auto* p = sqlite3_column_text(stmt_, col);
     return p ? std::string(reinterpret_cast<const char*>(p),

@@ -84,10 +84,28 @@ void migrate_v2_to_v3(sqlite3* db, const fs::path& path) {
        "cannot rename the steps columns and add run origins");
 }
 
+// Version 4: trained models, one per run: its shape as JSON (stored_model.h), the step it was
+// taken at, its parameters as little-endian float32, the training split's standardisation
+// (mean then std, float32; empty when none) and a CRC-32 over both blobs, so a damaged model
+// is refused instead of serving nonsense.
+void migrate_v3_to_v4(sqlite3* db, const fs::path& path) {
+  exec(db, path, R"sql(
+    CREATE TABLE IF NOT EXISTS models (
+      run_id          INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+      spec            TEXT NOT NULL,
+      step            INTEGER NOT NULL,
+      parameters      BLOB NOT NULL,
+      standardization BLOB NOT NULL,
+      crc32           INTEGER NOT NULL
+    );
+  )sql",
+       "cannot add the models table to the store");
+}
+
 // kMigrations[v] takes a store from version v to v + 1; a new version appends one function.
 using Migration = void (*)(sqlite3*, const fs::path&);
-constexpr std::array<Migration, 3> kMigrations = {&migrate_v0_to_v1, &migrate_v1_to_v2,
-                                                  &migrate_v2_to_v3};
+constexpr std::array<Migration, 4> kMigrations = {&migrate_v0_to_v1, &migrate_v1_to_v2,
+                                                  &migrate_v2_to_v3, &migrate_v3_to_v4};
 static_assert(kMigrations.size() == RunStore::kSchemaVersion);
 
 int user_version(sqlite3* db, const fs::path& path) {

@@ -25,6 +25,7 @@
 #include "engine/experiment/jsonl_sink.h"
 #include "engine/experiment/run_store.h"
 #include "engine/experiment/store_sink.h"
+#include "engine/model/mlp_spec.h"
 
 using namespace batchlab;
 using batchlab::testing::error_of;
@@ -83,7 +84,11 @@ std::string pragma(const std::string& path, const char* sql) {
 void sql(const std::string& path, const char* statement) {
   sqlite3* db = nullptr;
   sqlite3_open(path.c_str(), &db);
-  sqlite3_exec(db, statement, nullptr, nullptr, nullptr);
+  char* err = nullptr;
+  if (sqlite3_exec(db, statement, nullptr, nullptr, &err) != SQLITE_OK) {
+    qWarning("sql: %s: %s", statement, err ? err : "?");
+    sqlite3_free(err);
+  }
   sqlite3_close(db);
 }
 
@@ -395,6 +400,10 @@ class TestRunStore : public QObject {
     }
     RunStore again(path);  // origins are kept, not made anew on each open
     QCOMPARE(again.run(1)->origin, origin_a);
+    // v4 on top: the upgraded store keeps models like a new one.
+    QVERIFY(!again.model(1).has_value());
+    QCOMPARE(pragma(path, "SELECT count(*) FROM sqlite_master WHERE name = 'models'"),
+             std::string("1"));
   }
 
   // One table of step fields: the store's steps columns, the CSV header and the JSONL keys are
@@ -465,6 +474,69 @@ class TestRunStore : public QObject {
       set_step_field(copy, f, step_field_int(e, f), step_field_real(e, f));
     copy.run_id = e.run_id;
     QVERIFY(same_step(copy, e));
+  }
+
+  // A trained model round-trips whole; saving again replaces it; a damaged blob or spec is
+  // refused by name; deleting the run deletes its model.
+  void modelsRoundTripAndDamageIsRefused() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("models.sqlite").toStdString();
+    RunStore store(path);
+    const auto id = store.create_run("m", "{}", "cpu", "{}");
+    QVERIFY(!store.model(id).has_value());
+    QVERIFY(!store.has_model(id));
+    StoredModel m;
+    m.spec.inputs = 3;
+    m.spec.hidden = {4, 5};
+    m.spec.outputs = 2;
+    m.spec.activation = Activation::tanh;
+    m.spec.task = Task::classification;
+    for (std::int64_t i = 0; i < mlp_parameter_count(m.spec); ++i)
+      m.parameters.push_back(0.25f * static_cast<float>(i) - 3.0f);
+    m.feature_mean = {1.0f, 2.0f, 3.0f};
+    m.feature_std = {0.5f, 0.25f, 4.0f};
+    m.step = 77;
+    store.save_model(id, m);
+    QVERIFY(store.has_model(id));
+    const auto back = store.model(id);
+    QVERIFY(back.has_value());
+    QCOMPARE(back->parameters, m.parameters);
+    QCOMPARE(back->feature_mean, m.feature_mean);
+    QCOMPARE(back->feature_std, m.feature_std);
+    QCOMPARE(back->step, std::int64_t{77});
+    QCOMPARE(back->spec.hidden, m.spec.hidden);
+    QCOMPARE(back->spec.activation, Activation::tanh);
+    QCOMPARE(mlp_spec_to_json(back->spec), mlp_spec_to_json(m.spec));
+
+    m.step = 78;  // saving again replaces
+    m.feature_mean.clear();
+    m.feature_std.clear();
+    store.save_model(id, m);
+    QCOMPARE(store.model(id)->step, std::int64_t{78});
+    QVERIFY(store.model(id)->feature_mean.empty());
+
+    StoredModel wrong = m;
+    wrong.parameters.pop_back();
+    QVERIFY(error_of([&] { store.save_model(id, wrong); }).find("parameters") != std::string::npos);
+    QVERIFY(error_of([&] { store.save_model(999, m); }).find("run 999") != std::string::npos);
+
+    // A flipped byte: the checksum says so, naming the store and the run.
+    sql(path, ("UPDATE models SET parameters = zeroblob(length(parameters)) WHERE run_id = " +
+               std::to_string(id))
+                  .c_str());
+    std::string err = error_of([&] { store.model(id); });
+    QVERIFY2(err.find(path) != std::string::npos &&
+                 err.find("run " + std::to_string(id)) != std::string::npos &&
+                 err.find("damaged") != std::string::npos,
+             err.c_str());
+    store.save_model(id, m);
+    sql(path, ("UPDATE models SET spec = '{\"inputs\": 3}' WHERE run_id = " + std::to_string(id))
+                  .c_str());
+    err = error_of([&] { store.model(id); });
+    QVERIFY2(err.find("damaged") != std::string::npos, err.c_str());
+
+    store.delete_run(id);
+    QCOMPARE(pragma(path, "SELECT count(*) FROM models"), std::string("0"));
   }
 
   void summaryJsonRoundTrip() {
