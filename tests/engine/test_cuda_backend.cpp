@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <stdexcept>
 #include <string>
 
 #include "backend_test_data.h"
@@ -18,6 +19,7 @@
 #include "engine/core/errors.h"
 #include "engine/data/load_dataset.h"
 #include "engine/experiment/run_executor.h"
+#include "engine/metrics/memory_model.h"
 #include "engine/train/trainer.h"
 
 #ifdef BATCHLAB_HAVE_CUDA
@@ -502,6 +504,35 @@ class CudaBackendTest : public QObject {
 
   // A budget smaller than the model ends in OutOfMemoryError naming the bytes asked, with nothing
   // left held; a generous one is honoured and reported.
+  // Forward only: no gradient or optimizer bytes on the device, activations in the inference
+  // layout, and the outputs of the CPU backend's inference with the same parameters.
+  void inference_preparation_matches_cpu() {
+    const Dataset d = testdata::random_classification(300, 24, 10, 9);
+    const MlpSpec spec = testdata::spec_for(d, {64, 32, 48});
+    auto gpu = make_gpu();
+    auto cpu = make_cpu_backend(1, 0);
+    gpu->prepare_inference(spec, 200, kSeed);
+    cpu->prepare_inference(spec, 200, kSeed);
+    const MemoryBytes m = gpu->memory().current();
+    QCOMPARE(m[static_cast<int>(MemCategory::gradients)], std::int64_t{0});
+    QCOMPARE(m[static_cast<int>(MemCategory::optimizer)], std::int64_t{0});
+    QCOMPARE(m[static_cast<int>(MemCategory::activations)],
+             predict_mlp_inference_memory(spec, 200)[static_cast<int>(MemCategory::activations)]);
+    QCOMPARE(gpu->parameters(), cpu->parameters());
+    std::vector<std::int64_t> rows(200);
+    for (std::size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<std::int64_t>(i);
+    gpu->stage_batch(d, rows);
+    cpu->stage_batch(d, rows);
+    std::vector<float> og(static_cast<std::size_t>(10 * 200)), oc(og.size());
+    gpu->infer_staged(og);
+    cpu->infer_staged(oc);
+    QVERIFY2(
+        max_abs_diff(og, oc) <= 1e-4 * max_abs(oc) + 1e-6,
+        describe("inference outputs, max difference", max_abs_diff(og, oc), max_abs(oc)).c_str());
+    QVERIFY_THROWS_EXCEPTION(std::logic_error, gpu->forward_backward(1.0f));
+    QVERIFY(gpu->gradients().empty());
+  }
+
   void budget_overrun_is_out_of_memory() {
     const Dataset d = testdata::random_classification(64, 24, 10, 2);
     const MlpSpec spec = testdata::spec_for(d, {256, 256});
