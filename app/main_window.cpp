@@ -1,7 +1,5 @@
 #include "app/main_window.h"
 
-#include <array>
-
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
@@ -37,6 +35,7 @@
 #include "widgets/loss_plot.h"
 #include "widgets/memory_plot.h"
 #include "widgets/message_banner.h"
+#include "widgets/plot_style.h"
 #include "widgets/runs_table_model.h"
 #include "widgets/runs_table_view.h"
 #include "widgets/schedule_plot.h"
@@ -88,12 +87,17 @@ MainWindow::MainWindow(AppSettings& settings, const std::filesystem::path& store
     statusBar()->showMessage(tr("Run refused: %1").arg(message), 10000);
   });
   connect(form_, &ExperimentForm::validityChanged, this, &MainWindow::updateActions);
-  // The schedule plot shows the plan of what Run would start, then of what did start.
+  // The schedule plot shows the plan of what Run would start, then of what did start; the
+  // memory plot that experiment's memory budget, then the started run's.
   connect(form_, &ExperimentForm::configEdited, this, [this] {
-    if (form_->valid() && !controller_->busy()) schedule_->planFor(form_->config());
+    if (!form_->valid() || controller_->busy()) return;
+    const RunConfig config = form_->config();
+    schedule_->planFor(config);
+    memory_->setBudget(config.memory_budget_mb);
   });
   connect(session_, &RunSession::runStarted, this, [this](const RunStarted& e) {
     schedule_->setPlan(planned_schedule(e.config, e.train_rows), tr("run #%1").arg(e.run_id));
+    memory_->setBudget(e.config.memory_budget_mb);
   });
 
   restoreSettings();
@@ -113,10 +117,10 @@ QWidget* MainWindow::createPlots() {
   layout->setContentsMargins(4, 4, 4, 0);
   banner_ = new MessageBanner(central);
   layout->addWidget(banner_);
-  loss_ = new LossPlot(session_->series(), central);
-  throughput_ = new ThroughputPlot(session_->series(), central);
-  memory_ = new MemoryPlot(session_->series(), central);
-  schedule_ = new SchedulePlot(session_->series(), central);
+  loss_ = addPlot(new LossPlot(session_->series(), central));
+  throughput_ = addPlot(new ThroughputPlot(session_->series(), central));
+  memory_ = addPlot(new MemoryPlot(session_->series(), central));
+  schedule_ = addPlot(new SchedulePlot(session_->series(), central));
   auto* upper = new QSplitter(Qt::Horizontal, central);
   upper->addWidget(loss_);
   upper->addWidget(schedule_);
@@ -376,31 +380,48 @@ void MainWindow::runExperiment() {
   statusBar()->showMessage(queued ? tr("Queued after the current run") : tr("Starting…"), 4000);
 }
 
+std::vector<LivePlot*> MainWindow::livePlots() const {
+  std::vector<LivePlot*> out;
+  for (const PlotSlot& slot : plots_) out.push_back(slot.plot);
+  return out;
+}
+
+void MainWindow::setPlotStyle(const PlotStyle& style) {
+  for (const PlotSlot& slot : plots_) slot.plot->setStyle(style);
+}
+
 void MainWindow::refreshPlots() {
   // One plot per event-loop turn (a zero timer each), so input and timers get a look-in
   // between the repaints even when a flood of steps keeps every drain busy.
-  dirty_plots_ = (1u << 4) - 1;
+  for (PlotSlot& slot : plots_) slot.dirty = true;
   if (!plot_turn_.isActive()) plot_turn_.start();
 }
 
 void MainWindow::refreshNextPlot() {
-  const std::array<LivePlot*, 4> plots = {loss_, throughput_, memory_, schedule_};
-  for (std::size_t i = 0; i < plots.size(); ++i) {
-    if (!(dirty_plots_ & (1u << i))) continue;
-    dirty_plots_ &= ~(1u << i);
-    plots[i]->refresh(true);
+  // Round robin from the plot after the last one refreshed: while updates keep coming faster
+  // than the turns, every plot still gets its turn, not only the first.
+  for (std::size_t k = 0; k < plots_.size(); ++k) {
+    const std::size_t i = (next_plot_ + k) % plots_.size();
+    if (!plots_[i].dirty) continue;
+    plots_[i].dirty = false;
+    next_plot_ = (i + 1) % plots_.size();
+    plots_[i].plot->refresh(true);
     break;
   }
-  if (dirty_plots_) plot_turn_.start();
+  for (const PlotSlot& slot : plots_)
+    if (slot.dirty) {
+      plot_turn_.start();
+      break;
+    }
 }
 
 void MainWindow::flushAndRepaint() {
   session_->drainNow();
   plot_turn_.stop();
-  dirty_plots_ = 0;
-  for (LivePlot* p : std::initializer_list<LivePlot*>{loss_, throughput_, memory_, schedule_}) {
-    p->refresh(true);
-    p->plot()->replot(QCustomPlot::rpImmediateRefresh);
+  for (PlotSlot& slot : plots_) {
+    slot.dirty = false;
+    slot.plot->refresh(true);
+    slot.plot->plot()->replot(QCustomPlot::rpImmediateRefresh);
   }
 }
 

@@ -3,10 +3,13 @@
 // events into series and table rows, the plots draw from the series. The toolbar's Run is
 // enabled only while the form is valid (its tooltip says why not); Run during a run queues.
 // Closing mid-run stops the run, waits for the worker, and the store records it `stopped`.
+// The live plots are a list (plots_): a new view adds its plot with addPlot and is refreshed,
+// restyled and repainted with the others.
 #pragma once
 
 #include <filesystem>
 #include <memory>
+#include <vector>
 
 #include <QMainWindow>
 #include <QTimer>
@@ -18,6 +21,7 @@ namespace batchlab {
 class AppSettings;
 class BatchFinderDialog;
 class ExperimentForm;
+class LivePlot;
 class LossPlot;
 class MemoryPlot;
 class MessageBanner;
@@ -28,6 +32,7 @@ class RunsTableView;
 class SchedulePlot;
 class SweepDialog;
 class SweepSummaryDock;
+struct PlotStyle;
 struct SweepStatus;
 class ThroughputPlot;
 struct RunFinished;
@@ -49,6 +54,10 @@ class MainWindow final : public QMainWindow {
   ThroughputPlot* throughputPlot() const { return throughput_; }
   MemoryPlot* memoryPlot() const { return memory_; }
   SchedulePlot* schedulePlot() const { return schedule_; }
+  // Every live plot, in refresh order.
+  std::vector<LivePlot*> livePlots() const;
+  // One look for every live plot (a presentation mode hands in high_contrast_plot_style()).
+  void setPlotStyle(const PlotStyle& style);
   RunsTableView* runsView() const { return runs_view_; }
   MessageBanner* banner() const { return banner_; }
   RunProgress* progress() const { return progress_; }
@@ -89,6 +98,12 @@ class MainWindow final : public QMainWindow {
   void chooseStore();
   void showSettings();
   void updateActions();
+  // Appends `plot` to the live plots and hands it back.
+  template <typename Plot>
+  Plot* addPlot(Plot* plot) {
+    plots_.push_back({plot, false});
+    return plot;
+  }
   void refreshPlots();
   void refreshNextPlot();
   void onRunFinished(const RunFinished& finished);
@@ -120,7 +135,12 @@ class MainWindow final : public QMainWindow {
   QDockWidget* experiment_dock_ = nullptr;
   QDockWidget* runs_dock_ = nullptr;
   QTimer plot_turn_;
-  unsigned dirty_plots_ = 0;  // bit i: plot i (loss, throughput, memory, schedule) needs a refresh
+  struct PlotSlot {
+    LivePlot* plot = nullptr;
+    bool dirty = false;  // needs a refresh at one of the next plot turns
+  };
+  std::vector<PlotSlot> plots_;
+  std::size_t next_plot_ = 0;  // where the next plot turn starts looking for a dirty plot
 };
 
 }  // namespace batchlab

@@ -27,19 +27,16 @@ LivePlot::LivePlot(const SeriesModel& model, const QString& title, QWidget* pare
   // hundreds of milliseconds, drawing the segments one by one a few.
   plot_->setPlottingHint(QCP::phFastPolylines, true);
   plot_->plotLayout()->insertRow(0);
-  QFont title_font = font();
-  title_font.setBold(true);
-  title_ = new QCPTextElement(plot_, title, title_font);
+  title_ = new QCPTextElement(plot_, title);
   title_text_ = title;
   plot_->plotLayout()->addElement(0, 0, title_);
   layout->addWidget(plot_, 1);
 
   tracer_ = new QCPItemTracer(plot_);
   tracer_->setStyle(QCPItemTracer::tsCircle);
-  tracer_->setSize(9);
-  tracer_->setPen(QPen(Qt::black, 1.5));
   tracer_->setBrush(Qt::NoBrush);
   tracer_->setVisible(false);
+  applyStyle();
 
   connect(plot_->xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this,
           &LivePlot::onUserRangeChanged);
@@ -50,6 +47,35 @@ LivePlot::LivePlot(const SeriesModel& model, const QString& title, QWidget* pare
   plot_->installEventFilter(this);
   connect(plot_, &QCustomPlot::afterReplot, this,
           [this] { slowest_replot_ms_ = std::max(slowest_replot_ms_, plot_->replotTime(false)); });
+}
+
+void LivePlot::setStyle(const PlotStyle& style) {
+  style_ = style;
+  applyStyle();
+  elideTitle();  // its width depends on the font
+  styleChanged();
+  refresh();
+}
+
+void LivePlot::applyStyle() {
+  const QFont base = font();
+  QFont title_font = style_.font(base);
+  title_font.setBold(true);
+  title_->setFont(title_font);
+  const QFont text = style_.font(base);
+  for (QCPAxis* axis : plot_->axisRect()->axes()) {
+    axis->setLabelFont(text);
+    axis->setTickLabelFont(text);
+  }
+  plot_->legend->setFont(style_.legendFont(base));
+  tracer_->setSize(style_.marker_size + 2);
+  tracer_->setPen(QPen(Qt::black, style_.detail_width));
+}
+
+void LivePlot::elideTitle() {
+  // A narrow tile shortens its title rather than cutting it at both ends.
+  title_->setText(QFontMetrics(title_->font())
+                      .elidedText(title_text_, Qt::ElideRight, std::max(40, width() - 16)));
 }
 
 int LivePlot::buckets() const {
@@ -125,9 +151,7 @@ void LivePlot::onMouseMove(QMouseEvent* event) {
 
 void LivePlot::resizeEvent(QResizeEvent* event) {
   QWidget::resizeEvent(event);
-  // A narrow tile shortens its title rather than cutting it at both ends.
-  title_->setText(QFontMetrics(title_->font())
-                      .elidedText(title_text_, Qt::ElideRight, std::max(40, width() - 16)));
+  elideTitle();
   // The bucket count follows the width; re-decimate once the layout has settled.
   QTimer::singleShot(0, this, [this] { refresh(); });
 }

@@ -4,6 +4,8 @@
 // the range they look at), and a double-click returns to following. Hovering shows the exact
 // value nearest the cursor, read from the model rather than from the decimated display data.
 // Subclasses say what to draw for an x range (rebuild) and what lies under the cursor (nearest).
+// Fonts, pen widths and run colours come from a PlotStyle (style()): subclasses build their
+// pens from it in rebuild, so setStyle() restyles a plot that is already showing runs.
 #pragma once
 
 #include <cmath>
@@ -13,6 +15,7 @@
 
 #include "qcustomplot.h"
 #include "widgets/decimate.h"
+#include "widgets/plot_style.h"
 #include "widgets/series_model.h"
 
 class QHBoxLayout;
@@ -38,6 +41,10 @@ class LivePlot : public QWidget {
   int buckets() const;
   // The longest repaint so far, in milliseconds (QCustomPlot's own measure).
   double slowestReplotMs() const { return slowest_replot_ms_; }
+  // Fonts of the title, axes and legend now; pens at once for what styleChanged() restyles,
+  // the runs' pens in the refresh this queues.
+  void setStyle(const PlotStyle& style);
+  const PlotStyle& style() const { return style_; }
 
  protected:
   struct Hit {
@@ -51,6 +58,9 @@ class LivePlot : public QWidget {
   virtual std::optional<Hit> nearest(const QPointF& pixel) const = 0;
   // Fits the value axis to what is drawn (a margin of 5 %, multiplicative on a log axis).
   virtual void fitValueAxis();
+  // Re-pens what a subclass draws outside rebuild (legend-only entries, the plan); style() is
+  // already the new style. Not called from the constructor: subclasses style their own there.
+  virtual void styleChanged() {}
 
   const SeriesModel& model() const { return model_; }
   QHBoxLayout* controls() const { return controls_; }
@@ -68,8 +78,11 @@ class LivePlot : public QWidget {
  private:
   void onUserRangeChanged();
   void onMouseMove(QMouseEvent* event);
+  void applyStyle();
+  void elideTitle();
 
   const SeriesModel& model_;
+  PlotStyle style_ = default_plot_style();
   QCustomPlot* plot_ = nullptr;
   QHBoxLayout* controls_ = nullptr;
   QCPItemTracer* tracer_ = nullptr;

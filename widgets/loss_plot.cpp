@@ -10,7 +10,6 @@
 #include <QSlider>
 
 #include "widgets/format.h"
-#include "widgets/run_palette.h"
 
 namespace batchlab {
 
@@ -29,8 +28,8 @@ QString x_axis_label(XAxisKind kind) {
 }
 
 LossPlot::LossPlot(const SeriesModel& model, QWidget* parent)
-    : LivePlot(model, tr("Loss — training per step (line), validation per evaluation (●)"),
-               parent) {
+    : LivePlot(model, tr("Loss — training per step (line), validation per evaluation (●)"), parent),
+      legend_(plot()) {
   x_choice_ = new QComboBox(this);
   for (int k = 0; k < kXAxisKindCount; ++k)
     x_choice_->addItem(x_axis_label(static_cast<XAxisKind>(k)));
@@ -120,10 +119,9 @@ QCPGraph* LossPlot::validationGraph(std::int64_t run_id) const {
 LossPlot::RunGraphs& LossPlot::graphsFor(const RunSeries& run) {
   auto [it, inserted] = graphs_.try_emplace(run.run_id);
   if (inserted) {
-    const QColor colour = run_colour(run.run_id);
+    // Pens follow in rebuild, from the style.
     it->second.raw = plot()->addGraph();
     it->second.smooth = plot()->addGraph();
-    it->second.smooth->setPen(QPen(colour, 2));
     it->second.val = plot()->addGraph();
   }
   return it->second;
@@ -171,17 +169,21 @@ const Column& LossPlot::smoothed(const RunSeries& run) const {
 
 void LossPlot::rebuild(const QCPRange& x_range, int buckets) {
   dropStaleGraphs();
+  const PlotStyle& st = style();
   const XAxisKind kind = xAxis();
   const bool smooth_on = smoothing() > 0;
+  std::vector<const RunSeries*> named;  // runs with a curve, for the legend
   for (const auto& [id, run] : model().runs()) {
     RunGraphs& g = graphsFor(run);
     g.raw->setVisible(run.visible);
     g.smooth->setVisible(run.visible && smooth_on);
     g.val->setVisible(run.visible);
     if (!run.visible) continue;
-    QColor raw_colour = run_colour(id);
-    if (smooth_on) raw_colour.setAlpha(55);
-    g.raw->setPen(QPen(raw_colour, smooth_on ? 1 : 2));
+    const QColor colour = st.runColour(id);
+    QColor raw_colour = colour;
+    if (smooth_on) raw_colour.setAlpha(st.faint_alpha);
+    g.raw->setPen(QPen(raw_colour, smooth_on ? st.thin_width : st.line_width));
+    if (run.steps.size() > 0) named.push_back(&run);
 
     const RunCache& cache = cacheFor(run);
     const Column& xs = run.steps.get(kind);
@@ -194,10 +196,10 @@ void LossPlot::rebuild(const QCPRange& x_range, int buckets) {
       decimate_min_max(xs, cache.smoothed, x_range.lower, x_range.upper, buckets, scratch_,
                        &cache.smooth_pyramid);
       set_graph_data(g.smooth, scratch_);
-      // A dense zigzag is a band either way; a 1-pixel pen draws it many times faster.
+      // A dense zigzag is a band either way; a thin pen draws it many times faster.
       const bool sparse = static_cast<int>(scratch_.x.size()) < buckets;
       g.smooth->setAntialiased(sparse);
-      g.smooth->setPen(QPen(run_colour(id), sparse ? 2 : 1));
+      g.smooth->setPen(QPen(colour, sparse ? st.line_width : st.thin_width));
     }
     decimate_min_max(run.evals.get(kind), run.val_loss, x_range.lower, x_range.upper, buckets,
                      scratch_);
@@ -208,10 +210,15 @@ void LossPlot::rebuild(const QCPRange& x_range, int buckets) {
     g.val->setLineStyle(dense ? QCPGraph::lsLine : QCPGraph::lsNone);
     g.val->setScatterStyle(dense ? QCPScatterStyle(QCPScatterStyle::ssNone)
                                  : QCPScatterStyle(QCPScatterStyle::ssCircle,
-                                                   QPen(run_colour(id).darker(120), 1.5), Qt::white,
-                                                   7));
-    g.val->setPen(QPen(run_colour(id).darker(130), 1.5, Qt::DotLine));
+                                                   QPen(colour.darker(120), st.detail_width),
+                                                   Qt::white, st.marker_size));
+    g.val->setPen(QPen(colour.darker(130), st.detail_width, Qt::DotLine));
   }
+  const std::vector<QString> labels = run_legend_labels(named);
+  std::vector<RunLegend::Entry> entries;
+  for (std::size_t i = 0; i < named.size(); ++i)
+    entries.push_back({QPen(st.runColour(named[i]->run_id), st.line_width), labels[i]});
+  legend_.setEntries(std::move(entries));
 }
 
 bool LossPlot::dataXRange(QCPRange& range) const {

@@ -1,13 +1,14 @@
 // defines: LossPlot (training loss per step, smoothed as TensorBoard does, validation markers)
 // Per run: the raw loss as a faint line, the debiased-EMA smoothed loss in the run's colour,
 // and each evaluation's validation loss as a circle. The x axis is step, samples seen, epoch
-// or wall time; the y axis can be logarithmic.
+// or wall time; the y axis can be logarithmic. A legend under the axes names each run drawn.
 #pragma once
 
 #include <map>
 
 #include "widgets/decimate.h"
 #include "widgets/live_plot.h"
+#include "widgets/run_legend.h"
 #include "widgets/smoothing.h"
 
 class QCheckBox;
@@ -34,6 +35,7 @@ class LossPlot final : public LivePlot {
   QCPGraph* rawGraph(std::int64_t run_id) const;
   QCPGraph* smoothGraph(std::int64_t run_id) const;
   QCPGraph* validationGraph(std::int64_t run_id) const;
+  const RunLegend& runLegend() const { return legend_; }
 
  signals:
   void viewSettingsChanged();
@@ -66,6 +68,7 @@ class LossPlot final : public LivePlot {
 
   std::map<std::int64_t, RunGraphs> graphs_;
   mutable std::map<std::int64_t, RunCache> cache_;
+  RunLegend legend_;
   DecimatedSeries scratch_;
   QComboBox* x_choice_ = nullptr;
   QSlider* smoothing_ = nullptr;

@@ -4,13 +4,15 @@
 #include <cmath>
 
 #include "widgets/format.h"
-#include "widgets/run_palette.h"
+#include "widgets/run_palette.h"  // memory_category_colour
 
 namespace batchlab {
 namespace {
 
 constexpr double kKiB = 1024.0;
 constexpr double kBarWidth = 0.6;
+const QColor kDeviceColour(0xc0392b);
+const QColor kBudgetColour(90, 90, 90);  // as the sweep summary's budget line
 
 double pick_unit(double max_bytes, QString& name) {
   if (max_bytes >= kKiB * kKiB * kKiB) {
@@ -49,11 +51,8 @@ MemoryPlot::MemoryPlot(const SeriesModel& model, QWidget* parent)
   // A legend entry for the dashed prediction; the graph itself never holds data.
   predicted_legend_ = plot()->addGraph();
   predicted_legend_->setName(tr("predicted"));
-  predicted_legend_->setPen(QPen(Qt::black, 2, Qt::DashLine));
+  styleChanged();
 
-  QFont legend_font = font();
-  legend_font.setPointSizeF(legend_font.pointSizeF() * 0.85);
-  plot()->legend->setFont(legend_font);
   plot()->legend->setVisible(true);
   plot()->legend->setRowSpacing(0);
   plot()->legend->setColumnSpacing(8);
@@ -68,9 +67,25 @@ MemoryPlot::MemoryPlot(const SeriesModel& model, QWidget* parent)
   plot()->yAxis->setLabel(tr("memory (MiB)"));
 }
 
+void MemoryPlot::styleChanged() {
+  predicted_legend_->setPen(QPen(Qt::black, style().line_width, Qt::DashLine));
+  // Swatches grow with a larger legend font (14 × 9 at the default).
+  const int h = QFontMetrics(plot()->legend->font()).height();
+  plot()->legend->setIconSize(std::max(14, h), std::max(9, h * 2 / 3));
+}
+
+void MemoryPlot::setBudget(std::optional<double> budget_mib) {
+  if (budget_mib && !(*budget_mib > 0)) budget_mib.reset();
+  if (budget_mib == budget_mib_) return;
+  budget_mib_ = budget_mib;
+  refresh();
+}
+
 void MemoryPlot::clearItems() {
   for (auto* item : items_) plot()->removeItem(item);
   items_.clear();
+  budget_line_ = nullptr;
+  budget_label_ = nullptr;
 }
 
 void MemoryPlot::rebuild(const QCPRange&, int) {
@@ -86,10 +101,17 @@ void MemoryPlot::rebuild(const QCPRange&, int) {
     max_bytes = std::max({max_bytes, total, predicted});
     device_total = std::max(device_total, run.device_total);
   }
+  // The budget joins the view (and the unit) unless it would flatten the bars, as the device
+  // line does; before any run it is all there is to show.
+  const double budget_bytes = budget_mib_ ? *budget_mib_ * kKiB * kKiB : 0.0;
+  const bool budget_in_view = budget_bytes > 0 && (max_bytes <= 0 || budget_bytes < max_bytes * 4);
   QString unit_name;
-  unit_ = pick_unit(max_bytes, unit_name);
+  unit_ = pick_unit(budget_in_view ? std::max(max_bytes, budget_bytes) : max_bytes, unit_name);
   plot()->yAxis->setLabel(tr("memory (%1)").arg(unit_name));
   top_ = max_bytes / unit_;
+  budget_ = budget_in_view ? budget_bytes / unit_ : 0.0;
+  const PlotStyle& st = style();
+  const QFont text_font = st.font(plot()->font());
 
   ticker_->clear();
   // Many runs (a sweep) leave each bar too narrow for its labels: then only every n-th bar is
@@ -113,9 +135,10 @@ void MemoryPlot::rebuild(const QCPRange&, int) {
       values[static_cast<std::size_t>(c)].push_back(
           static_cast<double>(run.memory[static_cast<std::size_t>(c)]) / unit_);
 
-    const QColor colour = run_colour(run.run_id);
+    const QColor colour = st.runColour(run.run_id);
     if (totals) {
       auto* label = new QCPItemText(plot());
+      label->setFont(text_font);
       label->position->setCoords(key, static_cast<double>(total_bytes(run.memory)) / unit_);
       label->setPositionAlignment(Qt::AlignBottom | Qt::AlignHCenter);
       label->setText(format_bytes(total_bytes(run.memory)));
@@ -128,7 +151,7 @@ void MemoryPlot::rebuild(const QCPRange&, int) {
       auto* line = new QCPItemLine(plot());
       line->start->setCoords(key - kBarWidth * 0.65, p);
       line->end->setCoords(key + kBarWidth * 0.65, p);
-      line->setPen(QPen(colour.darker(110), 2, Qt::DashLine));
+      line->setPen(QPen(colour.darker(110), st.line_width, Qt::DashLine));
       items_.push_back(line);
     }
   }
@@ -140,25 +163,57 @@ void MemoryPlot::rebuild(const QCPRange&, int) {
     auto* line = new QCPItemStraightLine(plot());
     line->point1->setCoords(0, device_total_);
     line->point2->setCoords(1, device_total_);
-    line->setPen(QPen(QColor(0xc0392b), 1.5, Qt::DashDotLine));
+    line->setPen(QPen(kDeviceColour, st.detail_width, Qt::DashDotLine));
     items_.push_back(line);
     auto* label = new QCPItemText(plot());
+    label->setFont(text_font);
     label->position->setType(QCPItemPosition::ptAxisRectRatio);
     label->position->setCoords(0.99, 0.02);
     label->setPositionAlignment(Qt::AlignTop | Qt::AlignRight);
     label->setText(tr("device total %1").arg(format_bytes(device_total)));
-    label->setColor(QColor(0xc0392b));
+    label->setColor(kDeviceColour);
     items_.push_back(label);
+  }
+  if (budget_bytes > 0) {
+    budget_label_ = new QCPItemText(plot());
+    budget_label_->setFont(text_font);
+    budget_label_->setColor(kBudgetColour);
+    const QString text =
+        tr("memory budget %1").arg(format_bytes(static_cast<std::int64_t>(budget_bytes)));
+    items_.push_back(budget_label_);
+    if (budget_in_view) {
+      budget_line_ = new QCPItemStraightLine(plot());
+      budget_line_->point1->setCoords(0, budget_);
+      budget_line_->point2->setCoords(1, budget_);
+      budget_line_->setPen(QPen(kBudgetColour, st.detail_width, Qt::DotLine));
+      items_.push_back(budget_line_);
+      // Just above its line at the left, away from the device label in the top right corner.
+      budget_label_->position->setTypeX(QCPItemPosition::ptAxisRectRatio);
+      budget_label_->position->setTypeY(QCPItemPosition::ptPlotCoords);
+      budget_label_->position->setCoords(0.01, budget_);
+      budget_label_->setPositionAlignment(Qt::AlignBottom | Qt::AlignLeft);
+      budget_label_->setText(text);
+    } else {
+      // Off the scale: named in the top right corner, under the device label if there is one.
+      budget_label_->position->setType(QCPItemPosition::ptAxisRectRatio);
+      budget_label_->position->setCoords(0.99, 0.02);
+      budget_label_->setPositionAlignment(Qt::AlignTop | Qt::AlignRight);
+      if (device_total > 0)
+        budget_label_->setPadding(QMargins(0, QFontMetrics(text_font).height(), 0, 0));
+      budget_label_->setText(text + tr(" (above this scale)"));
+    }
   }
 }
 
 void MemoryPlot::fitValueAxis() {
   // Head room for the total printed above each bar: a line of text in axis units.
-  const double text_px = QFontMetrics(font()).height() * 1.6;
+  const double text_px = QFontMetrics(style().font(plot()->font())).height() * 1.6;
   const double axis_px = std::max(40, plot()->axisRect()->height());
   double top = top_ > 0 ? top_ / std::max(0.5, 1.0 - text_px / axis_px) : 1.0;
   // The device line joins the view only when it would not flatten the bars.
   if (device_total_ > 0 && device_total_ < top_ * 4) top = std::max(top, device_total_ * 1.1);
+  // The budget (in view only when it would not flatten them either) with room for its label.
+  if (budget_ > 0) top = std::max(top, budget_ / std::max(0.5, 1.0 - text_px / axis_px));
   plot()->yAxis->setRange(0, top);
 }
 

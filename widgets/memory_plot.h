@@ -3,10 +3,12 @@
 // activations, batch, workspace); the memory model's prediction for that run is a dashed line
 // across its bar, and the device total a dashed line across the plot when the device reports
 // one. Runs sit side by side, so batch 32 and batch 512 compare at a glance. The unit (KiB, MiB,
-// GiB) follows the largest bar.
+// GiB) follows the largest bar. A memory budget (the experiment's memory_budget_mb, given by the
+// window) is a labelled dotted line, kept in view unless it would flatten the bars.
 #pragma once
 
 #include <array>
+#include <optional>
 #include <vector>
 
 #include "widgets/live_plot.h"
@@ -25,12 +27,19 @@ class MemoryPlot final : public LivePlot {
   double unitBytes() const { return unit_; }
   // Run ids in bar order (bar k sits at x = k + 1).
   const std::vector<std::int64_t>& shownRuns() const { return shown_; }
+  // The memory budget in MiB (as RunConfig::memory_budget_mb); nullopt: none.
+  void setBudget(std::optional<double> budget_mib);
+  std::optional<double> budget() const { return budget_mib_; }
+  // The budget's line and label as last drawn (null: none).
+  QCPItemStraightLine* budgetLine() const { return budget_line_; }
+  QCPItemText* budgetLabel() const { return budget_label_; }
 
  protected:
   void rebuild(const QCPRange& x_range, int buckets) override;
   bool dataXRange(QCPRange& range) const override;
   std::optional<Hit> nearest(const QPointF& pixel) const override;
   void fitValueAxis() override;
+  void styleChanged() override;
 
  private:
   void clearItems();
@@ -43,6 +52,10 @@ class MemoryPlot final : public LivePlot {
   double unit_ = 1024.0 * 1024.0;
   double top_ = 0;           // largest bar or prediction, in axis units
   double device_total_ = 0;  // in axis units, 0: unknown
+  std::optional<double> budget_mib_;
+  double budget_ = 0;  // in axis units when it is in view, else 0
+  QCPItemStraightLine* budget_line_ = nullptr;
+  QCPItemText* budget_label_ = nullptr;
 };
 
 }  // namespace batchlab

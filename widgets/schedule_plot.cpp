@@ -14,27 +14,31 @@
 #include "engine/experiment/config_io.h"
 #include "engine/metrics/noise_scale.h"
 #include "widgets/elided_label.h"
-#include "widgets/run_palette.h"
 
 namespace batchlab {
 namespace {
 
 const QColor kPlanColour(120, 120, 120);
 
-QCPGraph* legend_entry(QCustomPlot* plot, const QString& name, const QPen& pen,
-                       QCPAxis* value_axis) {
-  // A graph without data: it only stands for its line style in the legend.
+QCPGraph* legend_entry(QCustomPlot* plot, const QString& name, QCPAxis* value_axis) {
+  // A graph without data: it only stands for its line style in the legend (pens: styleChanged).
   QCPGraph* g = plot->addGraph(plot->xAxis, value_axis);
   g->setName(name);
-  g->setPen(pen);
   g->addToLegend();
   return g;
 }
 
-QPen lr_pen(const QColor& colour) {
-  QPen pen(colour, 1.5);
-  pen.setStyle(Qt::DashDotLine);
-  return pen;
+QPen lr_pen(const QColor& colour, const PlotStyle& style) {
+  return QPen(colour, style.detail_width, Qt::DashDotLine);
+}
+
+// An epoch's short last batch (1600 rows at B=256 end each epoch with 64): a one-step dip at
+// an epoch's end, not part of the schedule.
+bool is_epoch_tail(const std::vector<SchedulePoint>& plan, std::size_t i) {
+  const SchedulePoint& p = plan[i];
+  const bool one_step = i + 1 == plan.size() || plan[i + 1].step == p.step + 1;
+  const bool epoch_end = std::abs(p.epoch - std::round(p.epoch)) < 1e-9;
+  return i > 0 && p.batch_size < plan[i - 1].batch_size && one_step && epoch_end;
 }
 
 void set_lr_data(QCPGraph* graph, const std::vector<SchedulePoint>& plan) {
@@ -99,21 +103,15 @@ SchedulePlot::SchedulePlot(const SeriesModel& model, QWidget* parent)
   p->yAxis2->setLabel(tr("learning rate"));
 
   plan_batch_ = p->addGraph();
-  QPen dashed(kPlanColour, 1.5);
-  dashed.setStyle(Qt::DashLine);
-  plan_batch_->setPen(dashed);
   plan_batch_->setLineStyle(QCPGraph::lsStepLeft);
   plan_lr_ = p->addGraph(p->xAxis, p->yAxis2);
-  QPen dotted(kPlanColour, 1.2);
-  dotted.setStyle(Qt::DotLine);
-  plan_lr_->setPen(dotted);
   plan_lr_->setLineStyle(QCPGraph::lsStepLeft);
 
   // The legend explains line styles once; colours are the runs' (as in the runs table).
-  legend_entry(p, tr("batch"), QPen(Qt::black, 2), p->yAxis);
-  legend_entry(p, tr("learning rate (right)"), lr_pen(Qt::black), p->yAxis2);
-  QCPGraph* noise = legend_entry(p, tr("noise scale"), Qt::NoPen, p->yAxis);
-  noise->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, Qt::black, 4));
+  key_batch_ = legend_entry(p, tr("batch"), p->yAxis);
+  key_lr_ = legend_entry(p, tr("learning rate (right)"), p->yAxis2);
+  key_noise_ = legend_entry(p, tr("noise scale"), p->yAxis);
+  styleChanged();
   plan_batch_->setName(tr("planned"));
   plan_batch_->addToLegend();
   p->legend->setVisible(true);
@@ -122,9 +120,6 @@ SchedulePlot::SchedulePlot(const SeriesModel& model, QWidget* parent)
   p->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
   p->legend->setBorderPen(Qt::NoPen);
   p->legend->setIconSize(22, 10);
-  QFont small = font();
-  small.setPointSizeF(small.pointSizeF() * 0.85);
-  p->legend->setFont(small);
   // Below the axes rather than over the lines it explains.
   p->plotLayout()->addElement(2, 0, p->legend);
   p->plotLayout()->setRowStretchFactor(2, 0.001);
@@ -155,6 +150,19 @@ SchedulePlot::SchedulePlot(const SeriesModel& model, QWidget* parent)
 
 SchedulePlot::~SchedulePlot() {
   watcher_.waitForFinished();
+}
+
+void SchedulePlot::styleChanged() {
+  const PlotStyle& st = style();
+  plan_batch_->setPen(QPen(kPlanColour, st.detail_width, Qt::DashLine));
+  plan_lr_->setPen(QPen(kPlanColour, st.detail_width * 0.8, Qt::DotLine));
+  key_batch_->setPen(QPen(Qt::black, st.line_width));
+  key_lr_->setPen(lr_pen(Qt::black, st));
+  key_noise_->setPen(Qt::NoPen);
+  key_noise_->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, Qt::black, st.dot_size));
+  // Line samples grow with a larger legend font (22 × 10 at the default).
+  const int h = QFontMetrics(plot()->legend->font()).height();
+  plot()->legend->setIconSize(std::max(22, h * 8 / 5), std::max(10, h * 2 / 3));
 }
 
 QCPGraph* SchedulePlot::batchGraph(std::int64_t run_id) const {
@@ -188,9 +196,7 @@ void SchedulePlot::applyPlan(std::vector<SchedulePoint> plan, const QString& ori
     bool tails = false;
     for (std::size_t i = 0; i < plan_.size(); ++i) {
       const SchedulePoint& p = plan_[i];
-      const bool one_step = i + 1 == plan_.size() || plan_[i + 1].step == p.step + 1;
-      const bool epoch_end = std::abs(p.epoch - std::round(p.epoch)) < 1e-9;
-      if (i > 0 && p.batch_size < plan_[i - 1].batch_size && one_step && epoch_end) {
+      if (is_epoch_tail(plan_, i)) {
         tails = true;
         continue;
       }
@@ -214,9 +220,11 @@ void SchedulePlot::applyPlan(std::vector<SchedulePoint> plan, const QString& ori
   plan_label_->setToolTip(plan_text_ + QStringLiteral("\n\n") + plan_tip_);
   plan_steps_.clear();
   plan_batches_.clear();
-  for (const auto& p : plan_) {
-    plan_steps_.push_back(static_cast<double>(p.step));
-    plan_batches_.push_back(static_cast<double>(p.batch_size));
+  for (std::size_t i = 0; i < plan_.size(); ++i) {
+    plan_steps_.push_back(static_cast<double>(plan_[i].step));
+    // Held through an epoch's tail: zoomed in, a constant batch would otherwise be a comb.
+    plan_batches_.push_back(is_epoch_tail(plan_, i) ? plan_batches_.back()
+                                                    : static_cast<double>(plan_[i].batch_size));
   }
   set_lr_data(plan_lr_, plan_);
   refresh();
@@ -281,23 +289,25 @@ void SchedulePlot::rebuild(const QCPRange& x_range, int buckets) {
     plot()->removeGraph(it->second.noise);
     it = graphs_.erase(it);
   }
+  const PlotStyle& st = style();
   for (const auto& [id, run] : model().runs()) {
     auto [it, inserted] = graphs_.try_emplace(id);
     RunGraphs& g = it->second;
     if (inserted) {
       g.batch = plot()->addGraph();
-      g.batch->setPen(QPen(run_colour(id), 2));
       g.batch->setLineStyle(QCPGraph::lsStepLeft);
       g.lr = plot()->addGraph(plot()->xAxis, plot()->yAxis2);
-      g.lr->setPen(lr_pen(run_colour(id)));
       g.lr->setLineStyle(QCPGraph::lsStepLeft);
       g.noise = plot()->addGraph();
-      g.noise->setPen(QPen(run_colour(id), 1));
       g.noise->setLineStyle(QCPGraph::lsNone);
-      g.noise->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, run_colour(id), 4));
     }
     for (QCPGraph* graph : {g.batch, g.lr, g.noise}) graph->setVisible(run.visible);
     if (!run.visible) continue;
+    const QColor colour = st.runColour(id);
+    g.batch->setPen(QPen(colour, st.line_width));
+    g.lr->setPen(lr_pen(colour, st));
+    g.noise->setPen(QPen(colour, st.thin_width));
+    g.noise->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, colour, st.dot_size));
     const Column& xs = run.steps.get(XAxisKind::step);
     max_per_bucket(xs, run.step_batch, x_range.lower, x_range.upper, batch_buckets, scratch_);
     set_graph_data(g.batch, scratch_);
@@ -340,7 +350,9 @@ bool SchedulePlot::dataXRange(QCPRange& range) const {
     const auto& xs = run.steps.get(XAxisKind::step);
     if (run.visible && !xs.empty()) widen(QCPRange(xs.front(), xs.back()));
   }
-  if (!plan_.empty())
+  // The ticked runs decide, as in the other plots; the plan (the form's, or a run's that has
+  // not stepped yet) only while there is none: a long plan would squeeze a short run.
+  if (!found && !plan_.empty())
     widen(
         QCPRange(static_cast<double>(plan_.front().step), static_cast<double>(plan_.back().step)));
   return found;

@@ -3,8 +3,11 @@
 // events, with its measured noise scale B_simple on the batch axis: both are numbers of
 // examples, so where the batch line runs far above the B_simple dots the batch is wasteful.
 // Under them, dashed and grey, the planned schedule (engine planned_schedule) of the config in
-// the form or of the run that just started. A line under the plot reads the latest B_simple in
-// plain words (noise_scale_hint).
+// the form or of the run that just started; an epoch's short last batch is not part of the
+// schedule, so the planned line holds the batch through it (a constant batch is one line; the
+// live lines show the tails as they ran). The x axis spans the ticked runs' steps, or the plan
+// while no ticked run has a step. A line under the plot reads the latest B_simple in plain
+// words (noise_scale_hint).
 #pragma once
 
 #include <map>
@@ -55,6 +58,7 @@ class SchedulePlot final : public LivePlot {
   bool dataXRange(QCPRange& range) const override;
   std::optional<Hit> nearest(const QPointF& pixel) const override;
   void fitValueAxis() override;
+  void styleChanged() override;
 
  private:
   struct RunGraphs {
@@ -77,9 +81,13 @@ class SchedulePlot final : public LivePlot {
   DecimatedSeries scratch_;
   QCPGraph* plan_batch_ = nullptr;
   QCPGraph* plan_lr_ = nullptr;
+  // Legend-only graphs (no data): what a batch, LR and noise-scale line look like.
+  QCPGraph* key_batch_ = nullptr;
+  QCPGraph* key_lr_ = nullptr;
+  QCPGraph* key_noise_ = nullptr;
   std::vector<SchedulePoint> plan_;
-  std::vector<double> plan_steps_;  // the plan's batch line as columns, for max_per_bucket
-  std::vector<double> plan_batches_;
+  std::vector<double> plan_steps_;    // the plan's batch line as columns, for max_per_bucket
+  std::vector<double> plan_batches_;  // epoch tails held at the batch before them
   QString plan_text_;
   ElidedLabel* plan_label_ = nullptr;
   QString plan_tip_;  // what the plan label's tooltip explains under the plan's text

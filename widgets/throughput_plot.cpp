@@ -3,7 +3,6 @@
 #include <cmath>
 
 #include "widgets/format.h"
-#include "widgets/run_palette.h"
 
 namespace batchlab {
 
@@ -16,7 +15,8 @@ QString SiTicker::getTickLabel(double tick, const QLocale&, QChar, int) {
 }
 
 ThroughputPlot::ThroughputPlot(const SeriesModel& model, QWidget* parent)
-    : LivePlot(model, tr("Throughput — moving average (line), per step (faint)"), parent) {
+    : LivePlot(model, tr("Throughput — moving average (line), per step (faint)"), parent),
+      legend_(plot()) {
   plot()->xAxis->setLabel(tr("step"));
   use_count_ticks(plot()->xAxis, true);
   plot()->yAxis->setLabel(tr("samples/s"));
@@ -44,21 +44,24 @@ void ThroughputPlot::rebuild(const QCPRange& x_range, int buckets) {
     cache_.erase(it->first);
     it = graphs_.erase(it);
   }
+  const PlotStyle& st = style();
+  std::vector<const RunSeries*> named;  // runs with a curve, for the legend
   for (const auto& [id, run] : model().runs()) {
     auto [it, inserted] = graphs_.try_emplace(id);
     RunGraphs& g = it->second;
     if (inserted) {
-      QColor faint = run_colour(id);
-      faint.setAlpha(55);
       g.raw = plot()->addGraph();
-      g.raw->setPen(QPen(faint, 1));
       g.raw->setAntialiased(false);  // faint per-step noise: crisp and cheap
       g.avg = plot()->addGraph();
-      g.avg->setPen(QPen(run_colour(id), 2));
     }
     g.raw->setVisible(run.visible);
     g.avg->setVisible(run.visible);
     if (!run.visible) continue;
+    QColor faint = st.runColour(id);
+    faint.setAlpha(st.faint_alpha);
+    g.raw->setPen(QPen(faint, st.thin_width));
+    g.avg->setPen(QPen(st.runColour(id), st.line_width));
+    if (!run.samples_per_s_avg.empty()) named.push_back(&run);
     RunCache& cache = cache_[id];
     if (cache.generation != run.generation) cache = RunCache{run.generation, {}, {}};
     cache.raw.extend(run.samples_per_s);
@@ -72,6 +75,11 @@ void ThroughputPlot::rebuild(const QCPRange& x_range, int buckets) {
     set_graph_data(g.avg, scratch_);
     g.avg->setAntialiased(static_cast<int>(scratch_.x.size()) < buckets);
   }
+  const std::vector<QString> labels = run_legend_labels(named);
+  std::vector<RunLegend::Entry> entries;
+  for (std::size_t i = 0; i < named.size(); ++i)
+    entries.push_back({QPen(st.runColour(named[i]->run_id), st.line_width), labels[i]});
+  legend_.setEntries(std::move(entries));
 }
 
 bool ThroughputPlot::dataXRange(QCPRange& range) const {

@@ -1,9 +1,11 @@
 // defines: ThroughputPlot (samples/s per step and its moving average, per run)
+// A legend under the axes names each run drawn (RunLegend).
 #pragma once
 
 #include <map>
 
 #include "widgets/live_plot.h"
+#include "widgets/run_legend.h"
 
 namespace batchlab {
 
@@ -21,6 +23,7 @@ class ThroughputPlot final : public LivePlot {
 
   QCPGraph* rawGraph(std::int64_t run_id) const;
   QCPGraph* averageGraph(std::int64_t run_id) const;
+  const RunLegend& runLegend() const { return legend_; }
 
  protected:
   void rebuild(const QCPRange& x_range, int buckets) override;
@@ -40,6 +43,7 @@ class ThroughputPlot final : public LivePlot {
   std::map<std::int64_t, RunGraphs> graphs_;
   std::map<std::int64_t, RunCache> cache_;
   DecimatedSeries scratch_;
+  RunLegend legend_;
 };
 
 }  // namespace batchlab

@@ -54,6 +54,7 @@ class TestPlots : public QObject {
   void uncheckedRunsAreHidden();
   void throughputShowsRawAndAverage();
   void memoryStacksCategoriesPerRun();
+  void memoryBudgetIsALabelledLine();
 
  private:
   SeriesModel model_;
@@ -254,6 +255,42 @@ void TestPlots::memoryStacksCategoriesPerRun() {
   const QString text = plot.hoverAt(on_bar);
   QVERIFY2(text.contains("activations: 512 KiB"), qPrintable(text));
   QVERIFY2(text.contains("predicted:"), qPrintable(text));
+}
+
+void TestPlots::memoryBudgetIsALabelledLine() {
+  // One run of about 20 KiB (see make_step).
+  MemoryPlot plot(model_);
+  plot.resize(500, 300);
+  plot.refresh(true);
+  QVERIFY(!plot.budgetLine() && !plot.budgetLabel());  // no budget: nothing drawn
+  // A budget of 64 KiB: a dotted line at its height, in view, named beside it.
+  plot.setBudget(64.0 / 1024.0);
+  plot.refresh(true);
+  QVERIFY(plot.budgetLine());
+  QCOMPARE(plot.unitBytes(), 1024.0);
+  QCOMPARE(plot.budgetLine()->point1->coords().y(), 64.0);
+  QCOMPARE(plot.budgetLine()->pen().style(), Qt::DotLine);
+  QVERIFY(plot.plot()->yAxis->range().upper > 64.0);
+  QVERIFY(plot.budgetLabel()->visible());
+  QVERIFY2(plot.budgetLabel()->text().startsWith("memory budget 64"),
+           qPrintable(plot.budgetLabel()->text()));
+  QVERIFY(plot.budgetLabel()->text().contains("KiB"));
+  // A budget a thousand times the bars would flatten them: named in the corner, not drawn.
+  plot.setBudget(1024.0);
+  plot.refresh(true);
+  QVERIFY(!plot.budgetLine());
+  QVERIFY2(plot.budgetLabel()->text().contains("above this scale"),
+           qPrintable(plot.budgetLabel()->text()));
+  QVERIFY(plot.plot()->yAxis->range().upper < 100.0);  // KiB: the bars still fill the plot
+  // Before any run the budget is all there is: in view, in its own unit.
+  model_.set_visible(1, false);
+  plot.refresh(true);
+  QVERIFY(plot.shownRuns().empty());
+  QVERIFY(plot.budgetLine());
+  QCOMPARE(plot.unitBytes(), 1024.0 * 1024.0 * 1024.0);
+  QVERIFY(plot.plot()->yAxis->range().contains(1.0));
+  plot.setBudget(std::nullopt);
+  QVERIFY(!plot.budgetLine() && !plot.budgetLabel());
 }
 
 QTEST_MAIN(TestPlots)

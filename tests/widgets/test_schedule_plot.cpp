@@ -63,6 +63,8 @@ class TestSchedulePlot : public QObject {
   void hintReadsTheLatestNoiseScale();
   void runPlanWinsOverAPendingFormPlan();
   void shortTailBatchesDoNotFillTheZoomedOutLine();
+  void constantPlanIsOneLine();
+  void xRangeFollowsTheTickedRunsNotThePlan();
 };
 
 void TestSchedulePlot::planIsDrawnAsGivenAndSpansTheXAxis() {
@@ -77,7 +79,10 @@ void TestSchedulePlot::planIsDrawnAsGivenAndSpansTheXAxis() {
   QCOMPARE(batch.size(), plan.size());
   for (std::size_t i = 0; i < plan.size(); ++i) {
     QCOMPARE(batch[i].first, static_cast<double>(plan[i].step));
-    QCOMPARE(batch[i].second, static_cast<double>(plan[i].batch_size));
+    // The schedule only grows; the one drop, epoch 3's short tail of 64, is held at 128.
+    const bool tail = i > 0 && plan[i].batch_size < plan[i - 1].batch_size;
+    QCOMPARE(batch[i].second,
+             static_cast<double>(tail ? plan[i - 1].batch_size : plan[i].batch_size));
   }
   QCOMPARE(batch.front().second, 32.0);
   QCOMPARE(plot.plannedLrGraph()->dataCount(), static_cast<int>(plan.size()));
@@ -223,6 +228,49 @@ void TestSchedulePlot::shortTailBatchesDoNotFillTheZoomedOutLine() {
   const auto zoomed_in = points(plot.batchGraph(1));
   QVERIFY(std::any_of(zoomed_in.begin(), zoomed_in.end(),
                       [](const auto& p) { return p.first == 104.0 && p.second == 64.0; }));
+}
+
+void TestSchedulePlot::constantPlanIsOneLine() {
+  SeriesModel model;
+  SchedulePlot plot(model);
+  plot.resize(600, 400);
+  // 320 rows at B=128: 128, 128 and a tail of 64 each epoch, for 20 epochs.
+  RunConfig constant = stepped_config();
+  constant.batch.schedule.kind = ScheduleKind::constant;
+  constant.batch.size = 128;
+  constant.stop.epochs = 20.0;
+  const auto plan = planned_schedule(constant, 320);
+  QVERIFY(std::any_of(plan.begin(), plan.end(),
+                      [](const SchedulePoint& p) { return p.batch_size == 64; }));
+  plot.setPlan(plan, "form");
+  // Zoomed in far enough that every step has its own pixels, where a dip would show.
+  for (const QCPRange& range : {QCPRange(1, 60), QCPRange(1, 12), QCPRange(-5, 200)}) {
+    plot.plot()->xAxis->setRange(range);
+    const auto drawn = points(plot.plannedBatchGraph());
+    QVERIFY(!drawn.empty());
+    for (const auto& [x, y] : drawn) QCOMPARE(y, 128.0);
+  }
+}
+
+void TestSchedulePlot::xRangeFollowsTheTickedRunsNotThePlan() {
+  SeriesModel model;
+  SchedulePlot plot(model);
+  plot.resize(600, 400);
+  RunConfig c = stepped_config();
+  c.batch.schedule.kind = ScheduleKind::constant;
+  c.stop.epochs = 70.0;  // 10 steps an epoch: a plan of 700 steps
+  const auto plan = planned_schedule(c, 320);
+  QVERIFY(plan.back().step > 500);
+  plot.setPlan(plan, "run #1");
+  // A ticked run that reached its target after 30 steps: the x axis is its 30 steps.
+  for (std::int64_t i = 1; i <= 30; ++i) model.append(step_event(i, 32, 0.1, kNaN));
+  plot.refresh(true);
+  QCOMPARE(plot.plot()->xAxis->range().lower, 1.0);
+  QCOMPARE(plot.plot()->xAxis->range().upper, 30.0);
+  // Nothing ticked: the plan is what there is to see.
+  model.set_visible(1, false);
+  plot.refresh(true);
+  QVERIFY(plot.plot()->xAxis->range().upper >= static_cast<double>(plan.back().step));
 }
 
 QTEST_MAIN(TestSchedulePlot)
