@@ -98,6 +98,7 @@ MainWindow::MainWindow(AppSettings& settings, const std::filesystem::path& store
   connect(session_, &RunSession::runStarted, this, [this](const RunStarted& e) {
     schedule_->setPlan(planned_schedule(e.config, e.train_rows), tr("run #%1").arg(e.run_id));
     memory_->setBudget(e.config.memory_budget_mb);
+    if (e.sweep_id == 0) runs_dock_->raise();  // a single run: its row is what to watch
   });
 
   restoreSettings();
@@ -467,8 +468,10 @@ void MainWindow::onSweepFinished(const SweepStatus& status) {
   sweep_summary_->raise();
   // Five plots need more than the runs table's strip: give the bottom docks ~45% of the height
   // unless the user has already made them that tall.
-  if (sweep_summary_->height() < height() * 2 / 5)
-    resizeDocks({sweep_summary_}, {height() * 9 / 20}, Qt::Vertical);
+  // At 800 px that is too little for one row of plots (300 px each, the fit note above): then
+  // 400 px, up to three fifths of the window.
+  const int wanted = std::min(std::max(height() * 9 / 20, 400), height() * 3 / 5);
+  if (sweep_summary_->height() < wanted) resizeDocks({sweep_summary_}, {wanted}, Qt::Vertical);
 }
 
 void MainWindow::openStore(const std::filesystem::path& path) {
@@ -524,6 +527,9 @@ void MainWindow::restoreSettings() {
     resizeDocks({experiment_dock_}, {std::max(340, width() / 4)}, Qt::Horizontal);
     resizeDocks({runs_dock_}, {std::max(150, height() / 5)}, Qt::Vertical);
   }
+  // The lower pane opens on the runs table: the sweep summary is brought forward by a sweep
+  // finishing, not by whichever tab was last in front.
+  runs_dock_->raise();
   loss_->setXAxis(
       static_cast<XAxisKind>(std::clamp(settings_.lossXAxis(), 0, kXAxisKindCount - 1)));
   loss_->setSmoothing(settings_.lossSmoothing());

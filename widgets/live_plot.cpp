@@ -90,6 +90,11 @@ void LivePlot::refresh(bool now) {
     programmatic([&] { plot_->xAxis->setRange(range); });
   }
   rebuild(plot_->xAxis->range(), buckets());
+  // A short tile gets fewer value ticks: at 1280 × 800 five labels in 60 px overlap. About one
+  // label per 28 px, two to five (asked of the current ticker, which subclasses may swap).
+  const int ticks = std::clamp(plot_->axisRect()->height() / 28, 2, 5);
+  for (QCPAxis* axis : {plot_->yAxis, plot_->yAxis2})
+    if (axis->ticker()->tickCount() != ticks) axis->ticker()->setTickCount(ticks);
   if (follow_) programmatic([&] { fitValueAxis(); });
   plot_->replot(now ? QCustomPlot::rpRefreshHint : QCustomPlot::rpQueuedReplot);
 }

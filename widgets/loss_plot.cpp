@@ -28,7 +28,7 @@ QString x_axis_label(XAxisKind kind) {
 }
 
 LossPlot::LossPlot(const SeriesModel& model, QWidget* parent)
-    : LivePlot(model, tr("Loss — training per step (line), validation per evaluation (●)"), parent),
+    : LivePlot(model, tr("Loss — per step (line), validation (●)"), parent),
       legend_(plot()) {
   x_choice_ = new QComboBox(this);
   for (int k = 0; k < kXAxisKindCount; ++k)

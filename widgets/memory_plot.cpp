@@ -30,7 +30,7 @@ double pick_unit(double max_bytes, QString& name) {
 }  // namespace
 
 MemoryPlot::MemoryPlot(const SeriesModel& model, QWidget* parent)
-    : LivePlot(model, tr("Memory by category — model prediction dashed"), parent) {
+    : LivePlot(model, tr("Memory by category (dashed: model)"), parent) {
   ticker_ = QSharedPointer<QCPAxisTickerText>::create();
   plot()->xAxis->setTicker(ticker_);
   plot()->xAxis->setLabel(tr("run (id, batch size)"));

@@ -203,7 +203,9 @@ void SchedulePlot::applyPlan(std::vector<SchedulePoint> plan, const QString& ori
       lo = lo == 0 ? p.batch_size : std::min(lo, p.batch_size);
       hi = std::max(hi, p.batch_size);
     }
-    QString batch = lo == hi ? QString::number(lo) : QStringLiteral("%1 to %2").arg(lo).arg(hi);
+    const QString batch_range =
+        lo == hi ? QString::number(lo) : QStringLiteral("%1 to %2").arg(lo).arg(hi);
+    QString batch = batch_range;
     if (tails) batch += tr(" (shorter last batch per epoch)");
     const auto [lr_lo, lr_hi] = std::minmax_element(
         plan_.begin(), plan_.end(),
@@ -215,8 +217,14 @@ void SchedulePlot::applyPlan(std::vector<SchedulePoint> plan, const QString& ori
                      .arg(origin)
                      .arg(plan_.back().step)
                      .arg(batch, lr);
+    // The tile shows the short form (a narrow tile at 1280 × 800 must not cut it); the tooltip
+    // and planText() keep the whole sentence.
+    plan_short_ = tr("Plan (%1): %2 steps · B %3 · LR %4")
+                      .arg(origin)
+                      .arg(plan_.back().step)
+                      .arg(batch_range, lr);
   }
-  plan_label_->setFullText(plan_text_);
+  plan_label_->setFullText(plan_.empty() ? plan_text_ : plan_short_);
   plan_label_->setToolTip(plan_text_ + QStringLiteral("\n\n") + plan_tip_);
   plan_steps_.clear();
   plan_batches_.clear();

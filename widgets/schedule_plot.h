@@ -89,6 +89,7 @@ class SchedulePlot final : public LivePlot {
   std::vector<double> plan_steps_;    // the plan's batch line as columns, for max_per_bucket
   std::vector<double> plan_batches_;  // epoch tails held at the batch before them
   QString plan_text_;
+  QString plan_short_;  // what the tile shows
   ElidedLabel* plan_label_ = nullptr;
   QString plan_tip_;  // what the plan label's tooltip explains under the plan's text
   QLabel* hint_label_ = nullptr;

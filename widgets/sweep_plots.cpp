@@ -244,8 +244,8 @@ void build_sweep_plot(QCustomPlot& target, std::span<const SweepRunPoint> runs, 
     ymax = std::max(ymax, a.max);
   }
   QCPGraph* graph = plot->addGraph();
-  graph->setName(kind == SweepPlotKind::val_metric ? QStringLiteral("best (mean of repeats)")
-                                                   : QStringLiteral("measured (mean of repeats)"));
+  graph->setName(kind == SweepPlotKind::val_metric ? QStringLiteral("best (mean)")
+                                                   : QStringLiteral("measured (mean)"));
   graph->setPen(QPen(QColor(31, 119, 180), 1.6));
   graph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 6));
   graph->setData(xs, ys, true);
@@ -272,7 +272,7 @@ void build_sweep_plot(QCustomPlot& target, std::span<const SweepRunPoint> runs, 
     }
     if (!fx.isEmpty()) {
       QCPGraph* final_graph = plot->addGraph();
-      final_graph->setName(QStringLiteral("final (mean of repeats)"));
+      final_graph->setName(QStringLiteral("final (mean)"));
       final_graph->setPen(QPen(QColor(44, 160, 44), 1.2, Qt::DashLine));
       final_graph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssSquare, 5));
       final_graph->setData(fx, fy, true);
@@ -303,8 +303,9 @@ void build_sweep_plot(QCustomPlot& target, std::span<const SweepRunPoint> runs, 
       note->position->setCoords(0.02, 0.02);
       note->setFont(title_font(*plot));
       note->setText(
-          QStringLiteral("Runs stopped at the target: this compares where they "
-                         "stopped, not what each batch size can reach."));
+          // Two short lines: the tile is a third of the window wide.
+          QStringLiteral("Runs stopped at the target (dashed):\n"
+                         "where they stopped, not their best."));
       note->setClipToAxisRect(true);
       QFont f = note->font();
       f.setBold(false);
@@ -418,7 +419,7 @@ void build_sweep_plot(QCustomPlot& target, std::span<const SweepRunPoint> runs, 
     marks->setData(QVector<double>(failed.begin(), failed.end()), fy);
   }
   if (plot->graphCount() > 1)
-    legend_below(*plot, 1);
+    legend_below(*plot, 2);  // two columns: half the rows, so the axes keep their height
   else
     plot->legend->setVisible(false);
 }

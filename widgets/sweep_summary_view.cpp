@@ -83,9 +83,9 @@ void SweepSummaryView::setRuns(std::vector<SweepRunPoint> runs, MemoryLimits lim
   overlays.limits = limits;
   for (std::size_t i = 0; i < kKinds.size(); ++i) {
     auto* p = new QCustomPlot(this);
-    // The legend sits under the axes and takes three to five rows: below ~300 px the axes are
-    // left a sliver. The dock scrolls instead.
-    p->setMinimumSize(240, 300);
+    // The legend sits under the axes in two columns (two or three rows): 250 px leave the axes
+    // their room and one row of plots fits the dock of a 1280 × 800 window. Smaller, it scrolls.
+    p->setMinimumSize(240, 250);
     style_plot_fonts(*p);
     build_sweep_plot(*p, runs, kKinds[i], overlays);
     grid_->addWidget(p, static_cast<int>(i / 3), static_cast<int>(i % 3));

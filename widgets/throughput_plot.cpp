@@ -15,7 +15,7 @@ QString SiTicker::getTickLabel(double tick, const QLocale&, QChar, int) {
 }
 
 ThroughputPlot::ThroughputPlot(const SeriesModel& model, QWidget* parent)
-    : LivePlot(model, tr("Throughput — moving average (line), per step (faint)"), parent),
+    : LivePlot(model, tr("Throughput — average (line), per step (faint)"), parent),
       legend_(plot()) {
   plot()->xAxis->setLabel(tr("step"));
   use_count_ticks(plot()->xAxis, true);

@@ -54,6 +54,7 @@ class TestMainWindow : public WindowTestBase {
   void failedRunSaysWhyWithoutBlocking();
   void storedRunsLoadAtStartAndOverlay();
   void batchColumnIsTheSameLiveAndReopened();
+  void lowerPaneOpensOnTheRunsTable();
   void settingsPersist();
   void floodKeepsTheGuiThreadResponsive();
   void menusListEveryActionWithItsShortcut();
@@ -152,6 +153,33 @@ void TestMainWindow::failedRunSaysWhyWithoutBlocking() {
 
 // A batch-size schedule (16, doubled at each epoch) shows its starting batch, marked, while it
 // runs and after the store is reopened; a full-batch run shows its rows both times too.
+// The lower pane shows the runs table after a single run and when the window reopens, even
+// when the sweep summary was in front before.
+void TestMainWindow::lowerPaneOpensOnTheRunsTable() {
+  const auto front_is_runs = [](MainWindow& w) {
+    auto* runs = w.findChild<QDockWidget*>(QStringLiteral("runsDock"));
+    auto* summary = w.findChild<QDockWidget*>(QStringLiteral("sweepSummaryDock"));
+    return runs && summary && !runs->visibleRegion().isEmpty() &&
+           summary->visibleRegion().isEmpty();
+  };
+  {
+    auto w = makeWindow();
+    w->show();
+    QVERIFY(QTest::qWaitForWindowExposed(w.get()));
+    w->findChild<QDockWidget*>(QStringLiteral("sweepSummaryDock"))->raise();
+    QTRY_VERIFY(!front_is_runs(*w));
+    QVERIFY(runAndWait(*w, tiny_config(1)));
+    w->session()->drainNow();
+    QTRY_VERIFY(front_is_runs(*w));
+    w->findChild<QDockWidget*>(QStringLiteral("sweepSummaryDock"))->raise();
+    w->close();  // saves the layout with the summary in front
+  }
+  auto w = makeWindow();
+  w->show();
+  QVERIFY(QTest::qWaitForWindowExposed(w.get()));
+  QTRY_VERIFY(front_is_runs(*w));
+}
+
 void TestMainWindow::batchColumnIsTheSameLiveAndReopened() {
   const auto batch_cell = [](const RunsTableModel& table, std::int64_t id) {
     return table.data(table.indexOf(id).siblingAtColumn(RunsTableModel::ColBatch), Qt::DisplayRole)
