@@ -1,17 +1,30 @@
 // defines: RunOptions, cmd_run, SweepCliOptions, cmd_sweep, FindBatchOptions, cmd_find_batch,
 //          cmd_devices, cmd_datasets, cmd_presets, cmd_runs, ExportOptions, cmd_export,
-//          store_path_or_default (the batchlab-cli subcommands of DESIGN §6 and their options)
+//          store_path_or_default, ServingCliOptions, add_infer_options, cmd_infer,
+//          add_serve_options, cmd_serve, load_serving_input (the batchlab-cli subcommands of
+//          DESIGN §6 and their options)
 // Exit codes: 0 the run completed, reached its target or was stopped; 1 the run failed; 2 bad
 // input (config, data, arguments: nothing was stored); 3 the run diverged or ran out of memory
 // (a result, stored as such). A sweep exits with the worst of its runs: 1 if any failed, else 3
 // if any diverged or ran out of memory, else 0. find-batch: 0 a batch fits, 3 not even batch 1
-// fits, 2 bad input, 1 a trial failed for another reason.
+// fits, 2 bad input, 1 a trial failed for another reason. infer: 0, or 3 when a batch size does
+// not fit in memory. serve: 0 (a saturated server is a result, and says so), 3 when the
+// largest batch does not fit.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
+
+namespace CLI {
+class App;
+}
+namespace batchlab {
+struct ServingConfig;
+struct ServingModel;
+}  // namespace batchlab
 
 namespace batchlab::cli {
 
@@ -67,6 +80,29 @@ struct ExportOptions {
   std::string out;
 };
 int cmd_export(const ExportOptions& o);
+
+// infer and serve (cmd_infer.cpp, cmd_serve.cpp): the model is CONFIG|PRESET (a serving preset
+// or file, or a run preset or config) or --run ID; every other value option sets one key of the
+// serving config (engine/serve/serving_config.h) and is kept as typed, so that a bad value is
+// reported as one line naming the option.
+struct ServingCliOptions {
+  std::string config;
+  std::int64_t run_id = 0;
+  std::string db;     // the store of --run
+  std::string jsonl;  // "", a path, or "-" for stdout
+  std::string device;
+  bool virtual_clock = false;
+  std::map<std::string, std::string> values;  // "--rate" → "500", as given
+};
+// Registers the options on the subcommand; main.cpp creates the subcommands. Both use one table
+// of options (cmd_serve.cpp), so a key is set, checked and named the same way by both.
+void add_infer_options(CLI::App& cmd, ServingCliOptions& o);
+void add_serve_options(CLI::App& cmd, ServingCliOptions& o);
+int cmd_infer(const ServingCliOptions& o);
+int cmd_serve(const ServingCliOptions& o);
+// The serving config with the options applied and its model loaded; on bad input prints one
+// line on stderr (naming the option, key, file or line) and returns false.
+bool load_serving_input(const ServingCliOptions& o, ServingConfig& config, ServingModel& model);
 
 // The store path --db names, else the default (BATCHLAB_DB, XDG_DATA_HOME, ~/.local/share).
 std::string store_path_or_default(const std::string& db);

@@ -84,6 +84,19 @@ int main(int argc, char** argv) {
                       "list the runs and estimate the time (trains a few calibration steps); "
                       "stores nothing");
 
+  ServingCliOptions infer;
+  auto* infer_cmd = app.add_subcommand(
+      "infer",
+      "Batch inference: forward passes only over the dataset at each batch size; samples/s, "
+      "step time, accuracy and memory (measured beside the memory model)");
+  add_infer_options(*infer_cmd, infer);
+  ServingCliOptions serve;
+  auto* serve_cmd = app.add_subcommand(
+      "serve",
+      "Online serving: requests arrive at --rate, a batcher groups them, the model runs each "
+      "batch; latency percentiles (queue wait + compute), throughput, batch sizes, saturation");
+  add_serve_options(*serve_cmd, serve);
+
   auto* devices_cmd = app.add_subcommand("devices", "List the devices this build can train on");
   auto* datasets_cmd = app.add_subcommand("datasets", "List the datasets a config can name");
   auto* presets_cmd = app.add_subcommand("presets", "List the bundled experiment presets");
@@ -124,6 +137,8 @@ int main(int argc, char** argv) {
     if (*run_cmd) return cmd_run(run);
     if (*sweep_cmd) return cmd_sweep(sweep);
     if (*find_cmd) return cmd_find_batch(find);
+    if (*infer_cmd) return cmd_infer(infer);
+    if (*serve_cmd) return cmd_serve(serve);
     if (*devices_cmd) return cmd_devices();
     if (*datasets_cmd) return cmd_datasets();
     if (*presets_cmd) return cmd_presets();
