@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -111,6 +112,12 @@ std::optional<double> parse_number(std::string_view s) {
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
   return v;
+}
+
+// Features and targets are stored as float32: a finite double beyond ±3.4e38 (1e39) would
+// become infinite there and poison the run, so it is an error naming the value.
+bool fits_float(double v) {
+  return std::isfinite(v) && std::fabs(v) <= static_cast<double>(std::numeric_limits<float>::max());
 }
 
 // "3", "-12", "+7": a whole number written without a decimal point or exponent.
@@ -232,6 +239,9 @@ Dataset load_csv(const std::string& path, const std::string& target, const std::
       if (!number || !std::isfinite(*number))
         throw DataError(where(rec.line) + "column " + quote(header[c]) + ": " + quote(value) +
                         " is not a number (features must be numeric)");
+      if (!fits_float(*number))
+        throw DataError(where(rec.line) + "column " + quote(header[c]) + ": " + quote(value) +
+                        " is out of range for a 32-bit float (at most about 3.4e38)");
       d.x.push_back(static_cast<float>(*number));
     }
   }
@@ -262,6 +272,10 @@ Dataset load_csv(const std::string& path, const std::string& target, const std::
       if (!number || !std::isfinite(*number))
         throw DataError(where(target_lines[i]) + "column " + quote(header[tcol]) + ": " +
                         quote(target_tokens[i]) + " is not a number (regression target)");
+      if (!fits_float(*number))
+        throw DataError(where(target_lines[i]) + "column " + quote(header[tcol]) + ": " +
+                        quote(target_tokens[i]) +
+                        " is out of range for a 32-bit float (at most about 3.4e38)");
       d.targets.push_back(static_cast<float>(*number));
     }
   }

@@ -103,6 +103,13 @@ void read_stop(const Fields& f, StopConfig& s) {
   }
 }
 
+// A config's default name is its file's stem. A file name may be any bytes, but the store keeps
+// the config as JSON text, whose dump throws for bytes that are not UTF-8: replace those (U+FFFD).
+std::string name_from_path(const fs::path& path) {
+  const json stem = path.stem().string();
+  return json::parse(stem.dump(-1, ' ', false, json::error_handler_t::replace)).get<std::string>();
+}
+
 // Reads without the cross-field checks, so load_run_config can apply --set before validating.
 RunConfig parse_config(const json& j, const std::string& source) {
   return read_run_config(Fields(j, "", source, run_config_schema()));
@@ -263,7 +270,7 @@ RunConfig load_run_config(const std::string& name_or_path,
     for (const auto& a : assignments) apply_set(j, a);
     config = parse_config(j, "--set");
   }
-  if (config.name.empty()) config.name = path.stem().string();
+  if (config.name.empty()) config.name = name_from_path(path);
   validate_run_config(config, assignments.empty() ? source : source + " with --set");
   return config;
 }

@@ -64,10 +64,44 @@ const json& empty_object() {
   return empty;
 }
 
+// Appends v as compact JSON until `out` holds more than `limit` characters. Each level of
+// nesting writes at least one character first, so the recursion is at most `limit` deep however
+// deep v is (a whole dump of a value nested a million levels overflowed the stack). Text that is
+// not UTF-8 (a --set value can be any bytes) is shown with U+FFFD instead of throwing.
+void show_into(const json& v, std::string& out, std::size_t limit) {
+  if (out.size() > limit) return;
+  if (!v.is_structured()) {
+    out += v.dump(-1, ' ', false, json::error_handler_t::replace);
+    return;
+  }
+  const bool object = v.is_object();
+  out += object ? '{' : '[';
+  bool first = true;
+  for (auto it = v.begin(); it != v.end() && out.size() <= limit; ++it) {
+    if (!first) out += ',';
+    first = false;
+    if (object) out += json(it.key()).dump(-1, ' ', false, json::error_handler_t::replace) + ':';
+    show_into(*it, out, limit);
+  }
+  out += object ? '}' : ']';
+}
+
+// What the store needs of a config's text: nlohmann's dump throws type_error 316 for bytes that
+// are not UTF-8.
+bool is_utf8(const std::string& s) {
+  try {
+    (void)json(s).dump();
+    return true;
+  } catch (const json::type_error&) {
+    return false;
+  }
+}
+
 }  // namespace
 
 std::string shown(const json& v) {
-  std::string s = v.dump();
+  std::string s;
+  show_into(v, s, 40);
   if (s.size() > 40) s = s.substr(0, 37) + "...";
   return s;
 }
@@ -104,6 +138,10 @@ ConfigError KeySchema::unknown_key(const std::string& source, const std::string&
   } else {
     std::size_t best = std::max<std::size_t>(2, key.size() / 4) + 1;
     for (const auto& k : keys_) {
+      // The distance is at least the difference in length: skip the quadratic work (a key of
+      // a megabyte took seconds against every known key).
+      const std::size_t gap = key.size() > k.size() ? key.size() - k.size() : k.size() - key.size();
+      if (gap >= best) continue;
       const std::size_t d = edit_distance(key, k);
       if (d < best) {
         best = d;
@@ -251,6 +289,8 @@ void apply_assignment(json& config, std::string_view assignment, const std::stri
   if (value.is_discarded()) value = text;  // plain words need no quotes: device=cpu
 
   if (!schema.find(key)) throw schema.unknown_key(source, key);
+  // The store keeps configs as JSON text, which must be UTF-8; a shell passes any bytes.
+  if (!is_utf8(text)) throw ConfigError(source, key, "the value is not valid UTF-8 text");
   const auto parts = split_key(key);
 
   if (config.is_null()) config = json::object();
@@ -271,20 +311,35 @@ void apply_assignment(json& config, std::string_view assignment, const std::stri
 }
 
 json parse_json_text(const std::string& text, const std::string& source) {
-  try {
-    return json::parse(text);
-  } catch (const json::parse_error& e) {
-    // e.byte counts the characters read, the offending one included.
-    const std::size_t at = std::min(e.byte > 0 ? e.byte - 1 : 0, text.size());
+  // "line L, column C" of the character at `at` (0-based, cut to the text).
+  const auto where = [&](std::size_t at) {
+    at = std::min(at, text.size());
     const auto before = text.begin() + static_cast<std::ptrdiff_t>(at);
     const auto line = 1 + std::count(text.begin(), before, '\n');
     const std::size_t newline = at == 0 ? std::string::npos : text.rfind('\n', at - 1);
     const std::size_t column = at - (newline == std::string::npos ? 0 : newline + 1) + 1;
+    return "line " + std::to_string(line) + ", column " + std::to_string(column);
+  };
+  try {
+    return json::parse(text);
+  } catch (const json::parse_error& e) {
+    // e.byte counts the characters read, the offending one included.
     std::string detail = e.what();
     if (const auto p = detail.find("parse error"); p != std::string::npos)
       if (const auto colon = detail.find(": ", p); colon != std::string::npos)
         detail = detail.substr(colon + 2);
-    throw ConfigError(source, "line " + std::to_string(line) + ", column " + std::to_string(column),
+    throw ConfigError(source, where(e.byte > 0 ? e.byte - 1 : 0), "invalid JSON: " + detail);
+  } catch (const json::out_of_range& e) {
+    // A number too large for a double (1e999): the parser's out_of_range.406 carries no
+    // position, so find the token it quotes ("number overflow parsing '1e999'").
+    std::string detail = e.what();
+    if (const auto p = detail.find("] "); p != std::string::npos) detail = detail.substr(p + 2);
+    std::size_t at = std::string::npos;
+    if (const auto q = detail.find('\''); q != std::string::npos) {
+      const auto q2 = detail.find('\'', q + 1);
+      if (q2 != std::string::npos) at = text.find(detail.substr(q + 1, q2 - q - 1));
+    }
+    throw ConfigError(source, at == std::string::npos ? std::string("(number)") : where(at),
                       "invalid JSON: " + detail);
   }
 }

@@ -1,8 +1,15 @@
+// A store that cannot be written (disk full, read-only, damaged) ends the run: the writer keeps
+// the first error, with what is in the store so far; the next on_step or on_eval throws it on
+// the Trainer's thread, which ends the run `failed` with that message (the Trainer's catch).
+// on_run_finished throws it only when the run was not already told, so a failure is reported
+// exactly once and every sink after this one still receives the run's end.
 #include "engine/experiment/store_sink.h"
 
 #include <chrono>
+#include <string>
 #include <utility>
 
+#include "engine/core/errors.h"
 #include "engine/experiment/run_store.h"
 
 namespace batchlab {
@@ -13,6 +20,25 @@ constexpr auto kFlushInterval = std::chrono::milliseconds(250);
 // state: the writer swaps its emptied (still reserved) vector back in at every flush.
 constexpr std::size_t kReservedSteps = 8192;
 constexpr std::size_t kReservedEvals = 64;
+
+std::string message_of(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& x) {
+    return x.what();
+  } catch (...) {
+    return "unknown error";
+  }
+}
+
+// The store's own message names the file and SQLite's reason ("<path>: cannot write steps:
+// database or disk is full"); this adds what a reader of the store will find.
+std::exception_ptr write_failure(const std::exception_ptr& cause, std::int64_t last_step) {
+  const std::string kept = last_step > 0 ? "steps 1 to " + std::to_string(last_step) +
+                                               " of this run are in the store and stay readable"
+                                         : "no steps of this run are in the store";
+  return std::make_exception_ptr(Error(message_of(cause) + " (" + kept + ")"));
+}
 
 }  // namespace
 
@@ -34,11 +60,15 @@ StoreSink::~StoreSink() {
 
 void StoreSink::on_step(const StepEvent& e) {
   std::lock_guard lock(mutex_);
+  if (error_) [[unlikely]]
+    std::rethrow_exception(error_);
   steps_.push_back(e);
 }
 
 void StoreSink::on_eval(const EvalEvent& e) {
   std::lock_guard lock(mutex_);
+  if (error_) [[unlikely]]
+    std::rethrow_exception(error_);
   evals_.push_back(e);
 }
 
@@ -50,12 +80,16 @@ void StoreSink::on_run_finished(const RunFinished& e) {
   cv_.notify_all();
   // The caller may read the store or exit right after: wait until the run is written.
   flushed_cv_.wait(lock, [&] { return flushed_; });
-  if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+  // A run that ends `failed` with this very message has been told (by on_step, or by this
+  // function on its first call); throwing again would skip the sinks after this one.
+  if (error_ && !(e.status == RunStatus::failed && e.reason == message_of(error_)))
+    std::rethrow_exception(error_);
 }
 
 void StoreSink::writer_loop() {
   std::vector<StepEvent> steps;
   std::vector<EvalEvent> evals;
+  std::int64_t last_step = 0;  // the last step known to be in the store
   steps.reserve(kReservedSteps);
   evals.reserve(kReservedEvals);
   std::unique_lock lock(mutex_);
@@ -71,9 +105,10 @@ void StoreSink::writer_loop() {
     std::exception_ptr error;
     try {
       store_->append_steps(steps);
+      if (!steps.empty()) last_step = steps.back().step;
       store_->append_evals(evals);
     } catch (...) {
-      error = std::current_exception();
+      error = write_failure(std::current_exception(), last_step);
     }
     steps.clear();
     evals.clear();
@@ -82,7 +117,7 @@ void StoreSink::writer_loop() {
       try {
         store_->finish_run(finished);
       } catch (...) {
-        if (!error) error = std::current_exception();
+        if (!error) error = write_failure(std::current_exception(), last_step);
       }
     }
 

@@ -20,6 +20,9 @@ using json_config::shown;
 using nlohmann::json;
 
 constexpr int kMaxRepeats = 1000;
+// Each run is validated, listed in the preview and stored: a million-run sweep is a typo
+// (31 batch sizes × 40 rates × 1000 repeats built 1.24 million run configs, twice, first).
+constexpr std::int64_t kMaxRuns = 10'000;
 
 // The sweep's keys: its own, with the whole run config schema under "base", so a mistyped
 // base.* key is found and named by the same code as in a run config.
@@ -209,6 +212,15 @@ void validate_sweep_config(const SweepConfig& s, const std::string& source) {
       fail("lr_scaling.warmup_epochs",
            "must be 0 or more, got " + format_number(s.lr_scaling->warmup_epochs));
   }
+  const std::int64_t runs =
+      static_cast<std::int64_t>(s.batch_sizes.size()) *
+      static_cast<std::int64_t>(std::max<std::size_t>(s.learning_rates.size(), 1)) * s.repeats;
+  if (runs > kMaxRuns)
+    fail("batch_sizes × learning_rates × repeats",
+         std::to_string(runs) + " runs (" + std::to_string(s.batch_sizes.size()) + " × " +
+             std::to_string(std::max<std::size_t>(s.learning_rates.size(), 1)) + " × " +
+             std::to_string(s.repeats) + "); a sweep holds at most " + std::to_string(kMaxRuns) +
+             " runs: split it or use fewer repeats");
   if (s.base.batch.strategy != BatchStrategy::mini)
     fail("base.batch.strategy",
          "a sweep sets every run's batch size, so the base must use "
