@@ -18,6 +18,7 @@ packages=(
 )
 if [[ "${1:-}" == "--tests" ]]; then
   packages+=(poppler-utils)                       # pdftotext/pdfinfo read the PDF reports back
+  packages+=(slurm-wlm munge)                     # the real-Slurm test's one-node cluster
 fi
 
 missing=()

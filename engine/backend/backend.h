@@ -1,4 +1,5 @@
-// defines: Backend (the device interface the Trainer drives), EvalTotals, StepResult
+// defines: Backend (the device interface the Trainer drives), EvalTotals, StepResult,
+//          GradientReadyHook, ReplicaStep
 // One Backend trains one MLP, or runs one forward-only. prepare() allocates every buffer
 // (parameters, gradients, optimizer state, activations and the staged batch, sized for max_rows)
 // through the MemoryAccountant; the step loop then allocates nothing. prepare_inference()
@@ -39,6 +40,28 @@ struct StepResult {
   double step_ms = kUnknown;     // device time from the step's first command to its last
   double data_ms = kUnknown;     // device time of the step's input copies (overlaps compute)
   double compute_ms = kUnknown;  // device time from the step's first forward to its update's end
+};
+
+// Called by a backend on the thread running forward_backward(), once per layer as the backward
+// pass finishes that layer's weight and bias gradients (last layer first): the pass writes them
+// no more, so a data-parallel backend can all-reduce them while earlier layers still compute
+// (PyTorch DDP's gradient buckets). A device backend would call it when the layer's kernels are
+// queued, and the reduction (NCCL) would go on the same stream.
+class GradientReadyHook {
+ public:
+  virtual ~GradientReadyHook() = default;
+  virtual void gradient_ready(int layer) = 0;
+};
+
+// How the last step went across data-parallel replicas (engine/parallel/). One device: replicas
+// 1 and nothing else measured. The times split the step's passes: the slowest replica's compute,
+// the all-reduce time not hidden behind compute, and idle (waiting for the slowest, waking).
+struct ReplicaStep {
+  int replicas = 1;
+  std::int64_t replica_batch = 0;  // rows of the step's batch on the busiest replica
+  double compute_ms = 0.0;
+  double allreduce_ms = 0.0;
+  double idle_ms = 0.0;
 };
 
 class Backend {
@@ -107,6 +130,27 @@ class Backend {
   // those the device has finished (maybe none) without blocking; wait = true waits for all.
   // The span is valid until the next call.
   virtual std::span<const StepResult> drain_steps(bool /*wait*/) { return {}; }
+
+  // ---- data-parallel seams (engine/parallel/); single-device backends keep the defaults -------
+  // A fresh, unprepared backend of the same kind for replica `replica` of `replicas`: on the CPU
+  // with its share of this backend's threads and the same budget (per device); a multi-GPU
+  // backend would open the replica's device. nullptr: this backend cannot make replicas.
+  virtual std::unique_ptr<Backend> make_replica(int /*replica*/, int /*replicas*/) const {
+    return nullptr;
+  }
+  // Installs (or, with nullptr, removes) the per-layer hook above; false when the backend
+  // cannot call one (a data-parallel backend then reduces after the whole backward pass).
+  virtual bool set_gradient_ready_hook(GradientReadyHook* /*hook*/) { return false; }
+  // The gradient buffer itself, in parameter-layout order, for an all-reduce in place: valid
+  // after prepare() and meaningful once a forward_backward() has run since zero_grad(). Writes
+  // through it are what apply_update() then uses. Empty when the host cannot address it.
+  virtual std::span<float> gradient_buffer() { return {}; }
+  // The next forward_backward() ends the step's accumulation: a data-parallel backend
+  // all-reduces the gradient during it (DDP's sync pass; the passes before only accumulate).
+  // Without the call it reduces at apply_update(), after the backward.
+  virtual void sync_next_backward() {}
+  // The last step's split over replicas (valid after apply_update()).
+  virtual ReplicaStep replica_step() const { return {}; }
 
   // Host copies, for tests and checkpoints (slow path).
   virtual std::vector<float> parameters() const = 0;

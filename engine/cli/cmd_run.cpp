@@ -115,6 +115,7 @@ int cmd_run(const RunOptions& o) {
   opts.extra_sink = &sinks;
   opts.control = &control;
   opts.source = o.config;
+  opts.sweep_id = o.sweep_id;
 
   RunFinished finished;
   try {

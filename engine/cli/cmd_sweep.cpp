@@ -1,9 +1,11 @@
-// batchlab-cli sweep: expand a sweep config, run it (or only list it with --dry-run), then print
-// a table per run and the fitted S = S_min(1 + B_noise/B).
+// batchlab-cli sweep: expand a sweep config, run it (or only list it with --dry-run, or write it
+// as a Slurm job array with --slurm), then print a table per run and the fitted
+// S = S_min(1 + B_noise/B).
 #include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -12,6 +14,7 @@
 #include "commands.h"
 #include "engine/core/errors.h"
 #include "engine/core/format.h"
+#include "engine/experiment/slurm_script.h"
 #include "engine/experiment/sweep.h"
 #include "engine/metrics/scaling_fit.h"
 #include "engine/metrics/sweep_findings.h"
@@ -168,6 +171,36 @@ void print_findings(std::FILE* out, const SweepResult& r) {
                    *knee);
 }
 
+// --slurm: the files only; Slurm schedules, retries and places the tasks.
+int write_slurm(const SweepCliOptions& o, const SweepConfig& sweep,
+                const std::vector<SweepRunPlan>& plans) {
+  SlurmOptions so;
+  so.out_dir = o.slurm_dir;
+  // The tasks run this very executable, by absolute path: a cluster node's PATH may hold
+  // another BatchLab, or none.
+  std::error_code ec;
+  so.cli = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) so.cli = "batchlab-cli";
+  so.merge_db = o.db;
+  so.partition = o.partition;
+  so.gres = o.gres;
+  so.time = o.time;
+  so.mem = o.mem;
+  so.cpus_per_task = o.cpus_per_task;
+  const SlurmSweepFiles files = write_slurm_sweep(sweep, plans, so);
+  std::printf(
+      "sweep \"%s\": %zu runs (%s) written as a Slurm job array to %s; nothing is "
+      "submitted\n",
+      sweep.name.c_str(), plans.size(), shape(sweep).c_str(), files.out_dir.c_str());
+  std::printf("  %s … %s, listed in %s\n", files.run_files.front().c_str(),
+              files.run_files.back().filename().c_str(), files.run_list.c_str());
+  std::printf("  %s, one store shard per task in %s/shards\n", files.script.c_str(),
+              files.out_dir.c_str());
+  std::printf("submit it, then merge the shards once every task has ended:\n");
+  std::printf("%s\n%s\n", files.sbatch_line.c_str(), files.merge_line.c_str());
+  return kExitOk;
+}
+
 int exit_code(const SweepResult& r) {
   bool failed = false, result = false;
   for (const auto& o : r.runs) {
@@ -188,6 +221,7 @@ int cmd_sweep(const SweepCliOptions& o) {
   try {
     sweep = load_sweep_config(o.sweep, sets);
     plans = expand_sweep(sweep, o.sweep);
+    if (!o.slurm_dir.empty()) return write_slurm(o, sweep, plans);
     if (o.dry_run) return dry_run(sweep, plans);
   } catch (const Error& e) {
     std::fprintf(stderr, "batchlab-cli: %s\n", e.what());

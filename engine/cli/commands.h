@@ -1,15 +1,16 @@
 // defines: RunOptions, cmd_run, SweepCliOptions, cmd_sweep, FindBatchOptions, cmd_find_batch,
 //          cmd_devices, cmd_datasets, cmd_presets, cmd_runs, ExportOptions, cmd_export,
 //          store_path_or_default, ServingCliOptions, add_infer_options, cmd_infer,
-//          add_serve_options, cmd_serve, load_serving_input (the batchlab-cli subcommands of
-//          DESIGN §6 and their options)
+//          add_serve_options, cmd_serve, load_serving_input, MergeOptions, cmd_merge,
+//          ScaleOptions, cmd_scale (the batchlab-cli subcommands of DESIGN §6 and their options)
 // Exit codes: 0 the run completed, reached its target or was stopped; 1 the run failed; 2 bad
 // input (config, data, arguments: nothing was stored); 3 the run diverged or ran out of memory
 // (a result, stored as such). A sweep exits with the worst of its runs: 1 if any failed, else 3
 // if any diverged or ran out of memory, else 0. find-batch: 0 a batch fits, 3 not even batch 1
 // fits, 2 bad input, 1 a trial failed for another reason. infer: 0, or 3 when a batch size does
 // not fit in memory. serve: 0 (a saturated server is a result, and says so), 3 when the
-// largest batch does not fit.
+// largest batch does not fit. merge: 0, or 2 when a shard is refused (nothing merged). scale: 0,
+// or 2 for an unknown run or a run without measured steps.
 #pragma once
 
 #include <cstdint>
@@ -43,6 +44,9 @@ struct RunOptions {
   // Price per device-hour for the cost in the summary line; unset: $BATCHLAB_PRICE_PER_HOUR,
   // else no cost is printed.
   std::optional<double> price_per_hour;
+  // The stored run joins this sweep of the store (--db): a Slurm array task's run joins the
+  // sweep row its shard was made with (experiment/slurm_script.h). 0: a run on its own.
+  std::int64_t sweep_id = 0;
 };
 int cmd_run(const RunOptions& o);
 
@@ -53,6 +57,11 @@ struct SweepCliOptions {
   std::string jsonl;     // "", a path, or "-" for stdout
   std::string device;    // overrides base.device
   bool dry_run = false;  // list the runs and the ETA; train nothing, store nothing
+  // --slurm OUT_DIR: write a Slurm job array for the sweep instead of running it
+  // (experiment/slurm_script.h); the other fields are its #SBATCH options, "" / 0 when unset.
+  std::string slurm_dir;
+  std::string partition, gres, time, mem;
+  int cpus_per_task = 0;
 };
 int cmd_sweep(const SweepCliOptions& o);
 
@@ -103,6 +112,22 @@ int cmd_serve(const ServingCliOptions& o);
 // The serving config with the options applied and its model loaded; on bad input prints one
 // line on stderr (naming the option, key, file or line) and returns false.
 bool load_serving_input(const ServingCliOptions& o, ServingConfig& config, ServingModel& model);
+
+struct MergeOptions {
+  std::vector<std::string> shards;
+  std::string db;  // the main store
+};
+int cmd_merge(const MergeOptions& o);
+
+struct ScaleOptions {
+  std::int64_t run_id = 0;
+  std::string db;
+  std::string link = "infiniband";       // a kLinkPresets name (metrics/scaling_model.h)
+  std::optional<double> bandwidth_gbps;  // replaces the preset's, Gbit/s per direction
+  std::optional<double> latency_us;      // replaces the preset's, µs per message
+  int max_replicas = 1024;
+};
+int cmd_scale(const ScaleOptions& o);
 
 // The store path --db names, else the default (BATCHLAB_DB, XDG_DATA_HOME, ~/.local/share).
 std::string store_path_or_default(const std::string& db);

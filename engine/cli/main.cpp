@@ -31,6 +31,11 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--device", run.device,
                       "auto, cpu, cuda or cuda:N (overrides the config's device)");
   run_cmd->add_flag("--no-store", run.no_store, "do not record the run in the store");
+  run_cmd
+      ->add_option("--sweep-id", run.sweep_id,
+                   "store the run in this sweep of the store (the Slurm array script's tasks "
+                   "use it; see sweep --slurm)")
+      ->check(CLI::PositiveNumber);
   double price_per_hour = 0.0;
   auto* price_opt =
       run_cmd
@@ -83,6 +88,21 @@ int main(int argc, char** argv) {
   sweep_cmd->add_flag("--dry-run", sweep.dry_run,
                       "list the runs and estimate the time (trains a few calibration steps); "
                       "stores nothing");
+  auto* slurm_opt = sweep_cmd->add_option(
+      "--slurm", sweep.slurm_dir,
+      "write a Slurm job array to OUT_DIR instead of running: runs/NNN.json, runs.tsv, "
+      "sweep.sbatch and one store shard per task; prints the sbatch and merge lines");
+  // The #SBATCH options mean nothing without --slurm; CLI11 refuses them alone.
+  sweep_cmd->add_option("--partition", sweep.partition, "Slurm partition (#SBATCH --partition)")
+      ->needs(slurm_opt);
+  sweep_cmd->add_option("--gres", sweep.gres, "generic resources per task, e.g. gpu:1")
+      ->needs(slurm_opt);
+  sweep_cmd->add_option("--time", sweep.time, "time limit per task, HH:MM:SS")->needs(slurm_opt);
+  sweep_cmd->add_option("--cpus-per-task", sweep.cpus_per_task, "CPU cores per task")
+      ->check(CLI::PositiveNumber)
+      ->needs(slurm_opt);
+  sweep_cmd->add_option("--mem", sweep.mem, "memory per task, e.g. 16G")->needs(slurm_opt);
+  slurm_opt->excludes("--dry-run");
 
   ServingCliOptions infer;
   auto* infer_cmd = app.add_subcommand(
@@ -96,6 +116,36 @@ int main(int argc, char** argv) {
       "Online serving: requests arrive at --rate, a batcher groups them, the model runs each "
       "batch; latency percentiles (queue wait + compute), throughput, batch sizes, saturation");
   add_serve_options(*serve_cmd, serve);
+
+  MergeOptions merge;
+  auto* merge_cmd = app.add_subcommand(
+      "merge",
+      "Import store shards (e.g. a Slurm array's, one per task) into the run store: runs with "
+      "their steps, evaluations and models; sweeps split over shards become one; merging again "
+      "adds nothing");
+  merge_cmd->add_option("shards", merge.shards, "shard stores (SQLite) to import")->required();
+  merge_cmd->add_option("--db", merge.db, "the run store to merge into; default as for `run`");
+
+  ScaleOptions scale;
+  auto* scale_cmd = app.add_subcommand(
+      "scale",
+      "Model (not a measurement) of a stored run's data-parallel scaling over R replicas: ring "
+      "all-reduce over a chosen link, weak and strong scaling, where the batch passes B_noise");
+  scale_cmd->add_option("run", scale.run_id, "run id (see `batchlab-cli runs`)")->required();
+  scale_cmd->add_option("--db", scale.db, "run store; default as for `run`");
+  scale_cmd->add_option("--link", scale.link, "nvlink, pcie, 100gbe or infiniband (default)");
+  double bandwidth_gbps = 0.0, latency_us = 0.0;
+  auto* bandwidth_opt =
+      scale_cmd
+          ->add_option("--bandwidth-gbps", bandwidth_gbps,
+                       "link bandwidth in Gbit/s per direction (replaces the preset's)")
+          ->check(CLI::PositiveNumber);
+  auto* latency_opt = scale_cmd
+                          ->add_option("--latency-us", latency_us,
+                                       "latency per message in µs (replaces the preset's)")
+                          ->check(CLI::NonNegativeNumber);
+  scale_cmd->add_option("--max-replicas", scale.max_replicas, "largest R (default 1024)")
+      ->check(CLI::Range(1, 1 << 20));
 
   auto* devices_cmd = app.add_subcommand("devices", "List the devices this build can train on");
   auto* datasets_cmd = app.add_subcommand("datasets", "List the datasets a config can name");
@@ -132,6 +182,8 @@ int main(int argc, char** argv) {
   // CLI11 2.1 has no std::optional options: an option counts as set when it was given.
   if (price_opt->count() > 0) run.price_per_hour = price_per_hour;
   if (budget_opt->count() > 0) find.budget_mb = budget_mb;
+  if (bandwidth_opt->count() > 0) scale.bandwidth_gbps = bandwidth_gbps;
+  if (latency_opt->count() > 0) scale.latency_us = latency_us;
 
   try {
     if (*run_cmd) return cmd_run(run);
@@ -139,6 +191,8 @@ int main(int argc, char** argv) {
     if (*find_cmd) return cmd_find_batch(find);
     if (*infer_cmd) return cmd_infer(infer);
     if (*serve_cmd) return cmd_serve(serve);
+    if (*merge_cmd) return cmd_merge(merge);
+    if (*scale_cmd) return cmd_scale(scale);
     if (*devices_cmd) return cmd_devices();
     if (*datasets_cmd) return cmd_datasets();
     if (*presets_cmd) return cmd_presets();

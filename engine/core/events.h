@@ -59,11 +59,16 @@ struct StepEvent {
   double samples_per_s = 0.0;  // this step alone
   double step_ms = 0.0;
   double data_ms = 0.0;
-  double compute_ms = 0.0;
-  double wall_s = 0.0;  // since the run started
-  MemoryBytes memory{};
+  double compute_ms = 0.0;   // data-parallel: the slowest replica's forward + backward
+  double wall_s = 0.0;       // since the run started
+  MemoryBytes memory{};      // every device together
   double grad_norm2 = kNaN;  // |g|² of the update's gradient
   double b_simple = kNaN;    // gradient noise scale, when measured
+  // Data-parallel training (engine/parallel/): one replica is a single device.
+  int replicas = 1;
+  std::int64_t replica_batch = 0;  // the busiest replica's rows of this step's batch
+  double allreduce_ms = 0.0;       // gradient all-reduce not hidden behind compute
+  double idle_ms = 0.0;            // replicas waiting for the slowest one, and waking
 };
 
 struct EvalEvent {

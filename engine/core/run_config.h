@@ -1,9 +1,9 @@
 // defines: RunConfig, DatasetConfig, ModelConfig, OptimizerConfig, BatchConfig,
 //          BatchScheduleConfig, LrScalingConfig, StopConfig, TargetConfig, EvalConfig,
-//          NoiseScaleConfig, CudaConfig (the config and its parts), Task, Activation, Init,
-//          OptimizerKind, BatchStrategy, Sampling, ScheduleKind, LrScalingRule, TargetMetric,
-//          NoiseScaleMethod (the enums they use), to_string, parse_enum, enum_names (the enums'
-//          names as written in JSON), is_synthetic_dataset
+//          NoiseScaleConfig, CudaConfig, ParallelConfig (the config and its parts), Task,
+//          Activation, Init, OptimizerKind, BatchStrategy, Sampling, ScheduleKind, LrScalingRule,
+//          TargetMetric, NoiseScaleMethod (the enums they use), to_string, parse_enum, enum_names
+//          (the enums' names as written in JSON), is_synthetic_dataset
 // Plain structs: the Trainer reads them and never reaches up into experiment/ (DESIGN §1).
 // JSON reading and writing, with validation, lives in experiment/config_io.
 #pragma once
@@ -125,6 +125,18 @@ struct CudaConfig {
   bool resident_data = true;  // copy the dataset to the device once; gather batches there
 };
 
+// Data-parallel training (engine/parallel/): each step's batch, every micro-batch of it, is split
+// over `replicas` replicas, each with its own backend; their gradients are all-reduced and one
+// update follows, so the maths is the single-device run's at the same global batch.
+struct ParallelConfig {
+  int replicas = 1;
+  // Reduce each layer's gradient while earlier layers still compute their backward pass; off:
+  // reduce after the whole backward (to show what the overlap gains).
+  bool overlap = true;
+  // GPU indices, one per replica, for the multi-GPU path (not built yet); the CPU ignores them.
+  std::vector<int> devices;
+};
+
 struct RunConfig {
   std::string name;
   std::uint64_t seed = 1;
@@ -139,6 +151,7 @@ struct RunConfig {
   std::optional<double> memory_budget_mb;
   int threads = 0;  // CPU threads for the Eigen backend; 0: all cores
   CudaConfig cuda;
+  ParallelConfig parallel;
 };
 
 // Names as written in config JSON and shown in the GUI. parse_* return nullopt for unknown text.

@@ -57,6 +57,10 @@ inline constexpr std::array kStepFields = {
     StepField{"mem_workspace", MemCategory::workspace},
     StepField{"grad_norm2", &StepEvent::grad_norm2},
     StepField{"b_simple", &StepEvent::b_simple},
+    StepField{"replicas", &StepEvent::replicas},
+    StepField{"replica_batch", &StepEvent::replica_batch},
+    StepField{"allreduce_ms", &StepEvent::allreduce_ms},
+    StepField{"idle_ms", &StepEvent::idle_ms},
 };
 static_assert(kMemCategoryCount == 6, "kStepFields has one mem_ field per memory category");
 

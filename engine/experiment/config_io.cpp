@@ -166,6 +166,10 @@ RunConfig read_run_config(const json_config::Fields& top) {
   cu.get("graphs", c.cuda.graphs);
   cu.get("loss_every", c.cuda.loss_every);
   cu.get("resident_data", c.cuda.resident_data);
+  const Fields par = top.object("parallel");
+  par.get("replicas", c.parallel.replicas);
+  par.get("overlap", c.parallel.overlap);
+  par.get("devices", c.parallel.devices);
   top.get("device", c.device);
   top.get("memory_budget_mb", c.memory_budget_mb);
   top.get("threads", c.threads);
@@ -238,6 +242,9 @@ nlohmann::json run_config_to_json(const RunConfig& c) {
                {"graphs", c.cuda.graphs},
                {"loss_every", c.cuda.loss_every},
                {"resident_data", c.cuda.resident_data}};
+  j["parallel"] = {{"replicas", c.parallel.replicas},
+                   {"overlap", c.parallel.overlap},
+                   {"devices", c.parallel.devices}};
   return j;
 }
 

@@ -10,6 +10,7 @@ namespace batchlab {
 namespace {
 
 constexpr int kMaxLossEvery = 4096;
+constexpr int kMaxReplicas = 64;
 
 std::string num(double v) {
   std::string s = nlohmann::json(v).dump();
@@ -174,6 +175,39 @@ void check_noise_scale(const Checker& c, const RunConfig& config) {
                " use \"micro\": the micro-batches already give the two batch sizes");
 }
 
+// Every replica needs a row of the batch; a batch that does not divide evenly is fine (shards
+// differ by one row and each gradient is weighted by its rows), and the run's log says so.
+void check_parallel(const Checker& c, const RunConfig& config) {
+  const auto& p = config.parallel;
+  const auto& b = config.batch;
+  c.at_least("parallel.replicas", p.replicas, 1);
+  if (p.replicas > kMaxReplicas)
+    c.fail("parallel.replicas", "must be at most " + std::to_string(kMaxReplicas) +
+                                    " (one worker thread each), got " + std::to_string(p.replicas));
+  if (p.replicas > 1 && b.strategy == BatchStrategy::stochastic)
+    c.fail("parallel.replicas", "the stochastic strategy's batch of 1 row cannot be split over " +
+                                    std::to_string(p.replicas) +
+                                    " replicas; use batch.strategy mini");
+  if (b.strategy == BatchStrategy::mini && p.replicas > b.size)
+    c.fail("parallel.replicas", std::to_string(p.replicas) + " replicas cannot share a batch of " +
+                                    std::to_string(b.size) +
+                                    " rows: each needs at least one (raise batch.size or lower "
+                                    "parallel.replicas)");
+  if (p.replicas > 1 && is_cuda_device(config.device))
+    c.fail("parallel.replicas",
+           "replicas run on the CPU for now (device cpu); the multi-GPU path (NCCL) is not "
+           "built yet");
+  if (!p.devices.empty() && static_cast<int>(p.devices.size()) != p.replicas)
+    c.fail("parallel.devices", "lists " + std::to_string(p.devices.size()) + " devices for " +
+                                   std::to_string(p.replicas) + " replicas (one each, or none)");
+  for (std::size_t i = 0; i < p.devices.size(); ++i) {
+    c.at_least("parallel.devices[" + std::to_string(i) + "]", p.devices[i], 0);
+    for (std::size_t j = 0; j < i; ++j)
+      if (p.devices[j] == p.devices[i])
+        c.fail("parallel.devices", "device " + std::to_string(p.devices[i]) + " is listed twice");
+  }
+}
+
 }  // namespace
 
 void validate_run_config(const RunConfig& config, const std::string& source) {
@@ -183,6 +217,7 @@ void validate_run_config(const RunConfig& config, const std::string& source) {
   check_batch(c, config.batch);
   check_stop_and_eval(c, config);
   check_noise_scale(c, config);
+  check_parallel(c, config);
   const auto& device = config.device;
   if (device != "auto" && device != "cpu" && !is_cuda_device(device))
     c.fail("device", "unknown device \"" + device + "\"; expected auto, cpu, cuda or cuda:N");

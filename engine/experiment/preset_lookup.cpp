@@ -32,13 +32,16 @@ struct KindRow {
   const char* folder;  // inside each preset folder; "" is the folder itself
   const char* file;    // "... is neither a <file> nor a <preset>; <preset>s: ..."
   const char* preset;
+  // Shipped beside the presets rather than inside them (resources/lessons,
+  // share/batchlab/lessons); a user's $BATCHLAB_PRESET_DIR still holds it as a subfolder.
+  bool beside = false;
 };
 
 constexpr KindRow kKinds[] = {
     {PresetKind::run, "", "config file", "preset"},
     {PresetKind::sweep, "sweeps", "sweep file", "sweep preset"},
     {PresetKind::serving, "serving", "serving file", "serving preset"},
-    {PresetKind::lesson, "lessons", "lesson file", "lesson"},
+    {PresetKind::lesson, "lessons", "lesson file", "lesson", /*beside=*/true},
 };
 
 const KindRow& row(PresetKind kind) {
@@ -49,10 +52,13 @@ const KindRow& row(PresetKind kind) {
 
 // The kind's folder inside each preset folder, in search order.
 std::vector<fs::path> kind_dirs(PresetKind kind) {
-  const char* sub = row(kind).folder;
+  const KindRow& r = row(kind);
   std::vector<fs::path> dirs = preset_dirs();
-  if (*sub)
-    for (auto& d : dirs) d /= sub;
+  const char* env = std::getenv("BATCHLAB_PRESET_DIR");
+  const std::size_t user = env && *env ? 1 : 0;  // preset_dirs puts the user's folder first
+  if (*r.folder)
+    for (std::size_t i = 0; i < dirs.size(); ++i)
+      dirs[i] = (r.beside && i >= user ? dirs[i].parent_path() : dirs[i]) / r.folder;
   return dirs;
 }
 
@@ -62,8 +68,13 @@ PresetInfo describe(const fs::path& path) {
   std::ifstream in(path);
   const auto j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
   if (!j.is_object()) return info;
-  if (auto it = j.find("name"); it != j.end() && it->is_string() && !it->get<std::string>().empty())
-    info.title = it->get<std::string>();
+  // Lessons call their title "title"; every other kind "name".
+  for (const char* key : {"name", "title"})
+    if (auto it = j.find(key);
+        it != j.end() && it->is_string() && !it->get<std::string>().empty()) {
+      info.title = it->get<std::string>();
+      break;
+    }
   if (auto it = j.find("description"); it != j.end() && it->is_string())
     info.description = it->get<std::string>();
   return info;

@@ -12,11 +12,14 @@
 //   run      PRESET_DIR/*.json            (the folder itself; its subfolders are not walked)
 //   sweep    PRESET_DIR/sweeps/*.json
 //   serving  PRESET_DIR/serving/*.json
-//   lesson   PRESET_DIR/lessons/*.json
+//   lesson   PRESET_DIR/lessons/*.json for $BATCHLAB_PRESET_DIR; the shipped ones sit beside
+//            the presets instead: <prefix>/share/batchlab/lessons, the source tree's
+//            resources/lessons (lesson/lesson_io.h reads them)
 //
 // So a run-preset chooser never offers a sweep, and a kind whose subfolder is missing lists
-// nothing. The name is the file stem; "name" and "description" in the JSON give the title and
-// the description (a file that does not parse still lists: loading it says what is wrong).
+// nothing. The name is the file stem; "name" (a lesson's "title") and "description" in the JSON
+// give the title and the description (a file that does not parse still lists: loading it says
+// what is wrong).
 #pragma once
 
 #include <filesystem>
@@ -29,7 +32,7 @@ enum class PresetKind { run, sweep, serving, lesson };
 
 struct PresetInfo {
   std::string name;         // file stem: what `batchlab-cli run NAME` (sweep NAME, ...) takes
-  std::string title;        // "name" in the JSON when a non-empty string, else the stem
+  std::string title;        // "name" (lessons: "title") in the JSON when not empty, else the stem
   std::string description;  // "description" in the JSON (two sentences), may be empty
   std::filesystem::path path;
 };

@@ -176,6 +176,7 @@ RunFinished execute_run(const RunConfig& config, const ExecuteOptions& options) 
   in.backend = backend.get();
   in.sink = &sinks;
   in.control = options.control;
+  in.snapshots = options.snapshots;
   const RunFinished finished = train(in);
   if (store_sink) keep_model(options.store_path, finished, run_config, data, *backend);
   return finished;

@@ -14,6 +14,7 @@
 #include "engine/core/events.h"
 #include "engine/core/run_config.h"
 #include "engine/core/run_control.h"
+#include "engine/train/parameter_snapshot.h"
 
 namespace batchlab {
 
@@ -23,6 +24,7 @@ struct ExecuteOptions {
   RunControl* control = nullptr;     // null: runs uncontrolled
   std::string source = "config";     // names the config in error messages
   std::int64_t sweep_id = 0;         // the stored run belongs to this sweep (0: none)
+  SnapshotPolicy snapshots;          // parameter snapshots to extra_sink (the window's 2-D views)
 };
 
 RunFinished execute_run(const RunConfig& config, const ExecuteOptions& options);

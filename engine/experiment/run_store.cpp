@@ -289,23 +289,61 @@ std::optional<RunRecord> RunStore::run_by_origin(const std::string& origin) cons
   return read_run(s, path_);
 }
 
+namespace {
+
+StepEvent read_step(const Statement& s, std::int64_t run_id) {
+  StepEvent e;
+  e.run_id = run_id;
+  int col = 0;
+  for (const auto& f : kStepFields) {
+    if (f.type() == FieldType::real)
+      set_step_field(e, f, 0, s.real(col));
+    else
+      set_step_field(e, f, s.int64(col), 0.0);
+    ++col;
+  }
+  return e;
+}
+
+}  // namespace
+
 std::vector<StepEvent> RunStore::steps(std::int64_t run_id) const {
   static const std::string sql = select_steps_sql();
   Statement s(db_, path_, sql.c_str(), "cannot read steps");
   s.bind(1, run_id);
   std::vector<StepEvent> out;
-  while (s.step()) {
-    StepEvent e;
-    e.run_id = run_id;
-    int col = 0;
-    for (const auto& f : kStepFields) {
-      if (f.type() == FieldType::real)
-        set_step_field(e, f, 0, s.real(col));
-      else
-        set_step_field(e, f, s.int64(col), 0.0);
-      ++col;
-    }
-    out.push_back(e);
+  while (s.step()) out.push_back(read_step(s, run_id));
+  return out;
+}
+
+std::vector<StepEvent> RunStore::steps(std::int64_t run_id, std::int64_t max_points) const {
+  // min and max come from the (run_id, step) key in two seeks; count(*) would walk every row.
+  std::int64_t first = 0, last = 0;
+  {
+    Statement range(db_, path_, "SELECT min(step), max(step) FROM steps WHERE run_id = ?",
+                    "cannot read steps");
+    range.bind(1, run_id);
+    if (!range.step() || range.is_null(0)) return {};
+    first = range.int64(0);
+    last = range.int64(1);
+  }
+  const std::int64_t span = last - first + 1;
+  if (max_points < 2 || span <= max_points) return steps(run_id);
+  static const std::string sql = "SELECT " + step_columns() +
+                                 " FROM steps WHERE run_id = ? AND step >= ? ORDER BY step LIMIT 1";
+  Statement s(db_, path_, sql.c_str(), "cannot read steps");
+  std::vector<StepEvent> out;
+  out.reserve(static_cast<std::size_t>(max_points) + 1);
+  const double stride = static_cast<double>(span - 1) / static_cast<double>(max_points - 1);
+  std::int64_t next = first;
+  for (std::int64_t i = 0; i < max_points && next <= last; ++i) {
+    const auto at = std::max(next, first + static_cast<std::int64_t>(std::llround(i * stride)));
+    s.reset();
+    s.bind(1, run_id);
+    s.bind(2, at);
+    if (!s.step()) break;
+    out.push_back(read_step(s, run_id));
+    next = out.back().step + 1;  // a gap in the steps never yields the same row twice
   }
   return out;
 }

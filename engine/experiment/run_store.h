@@ -55,7 +55,7 @@ struct SweepRecord {
 
 class RunStore {
  public:
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
 
   // Creates the file and its folders when missing. Throws Error naming the path when the file
   // cannot be opened or is not a BatchLab store.
@@ -80,6 +80,11 @@ class RunStore {
   // The run with this origin (RunRecord::origin), as a merge from another store looks it up.
   std::optional<RunRecord> run_by_origin(const std::string& origin) const;
   std::vector<StepEvent> steps(std::int64_t run_id) const;
+  // At most about `max_points` of the run's steps, evenly spread over its step range, the first
+  // and the last always among them: what a plot needs of a 10⁷-step run, read in index seeks
+  // (one per point) rather than a scan of every row. A run with no more steps than that reads
+  // whole.
+  std::vector<StepEvent> steps(std::int64_t run_id, std::int64_t max_points) const;
   std::vector<EvalEvent> evals(std::int64_t run_id) const;
   // The run's trained model (one per run; saving again replaces it). The parameters are a blob
   // of little-endian float32 with a CRC-32 over it: model() returns nullopt when the run has no

@@ -50,6 +50,12 @@ class Statement {
     check(sqlite3_bind_blob64(stmt_, i, bytes ? data : "", bytes, SQLITE_TRANSIENT));
   }
 
+  // Column `col` of `from`'s current row as it is (its type, NULL, text or blob), for copying
+  // rows between stores (store_merge) without naming each column's type.
+  void bind_column(int i, const Statement& from, int col) {
+    check(sqlite3_bind_value(stmt_, i, sqlite3_column_value(from.stmt_, col)));
+  }
+
   // True while there is a row to read; false when done.
   bool step() {
     const int rc = sqlite3_step(stmt_);

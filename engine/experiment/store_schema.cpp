@@ -102,10 +102,24 @@ void migrate_v3_to_v4(sqlite3* db, const fs::path& path) {
        "cannot add the models table to the store");
 }
 
+// Version 5: data-parallel steps (engine/parallel/): replicas, the busiest replica's rows, and
+// the all-reduce and idle parts of the step time. Steps stored before ran on one device, so they
+// get what a single device reports now: 1 replica holding the whole batch, no all-reduce, no idle.
+void migrate_v4_to_v5(sqlite3* db, const fs::path& path) {
+  exec(db, path, R"sql(
+    ALTER TABLE steps ADD COLUMN replicas INTEGER DEFAULT 1;
+    ALTER TABLE steps ADD COLUMN replica_batch INTEGER;
+    ALTER TABLE steps ADD COLUMN allreduce_ms REAL DEFAULT 0;
+    ALTER TABLE steps ADD COLUMN idle_ms REAL DEFAULT 0;
+    UPDATE steps SET replica_batch = batch_size;
+  )sql",
+       "cannot add the data-parallel columns to the steps");
+}
+
 // kMigrations[v] takes a store from version v to v + 1; a new version appends one function.
 using Migration = void (*)(sqlite3*, const fs::path&);
-constexpr std::array<Migration, 4> kMigrations = {&migrate_v0_to_v1, &migrate_v1_to_v2,
-                                                  &migrate_v2_to_v3, &migrate_v3_to_v4};
+constexpr std::array<Migration, 5> kMigrations = {
+    &migrate_v0_to_v1, &migrate_v1_to_v2, &migrate_v2_to_v3, &migrate_v3_to_v4, &migrate_v4_to_v5};
 static_assert(kMigrations.size() == RunStore::kSchemaVersion);
 
 int user_version(sqlite3* db, const fs::path& path) {

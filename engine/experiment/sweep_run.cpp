@@ -115,6 +115,7 @@ SweepResult run_sweep(const SweepConfig& sweep, const SweepOptions& options,
     run_options.control = options.control;
     run_options.source = options.source;
     run_options.sweep_id = result.sweep_id;
+    run_options.snapshots = options.snapshots;
     Stopwatch clock;
     RunFinished finished;
     try {

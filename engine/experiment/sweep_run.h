@@ -15,6 +15,7 @@
 #include "engine/core/run_control.h"
 #include "engine/experiment/sweep_config.h"
 #include "engine/experiment/sweep_estimate.h"
+#include "engine/train/parameter_snapshot.h"
 
 namespace batchlab {
 
@@ -26,6 +27,7 @@ struct SweepOptions {
   // A calibration (calibrate_step_time) gives an ETA before the first run ends; without one the
   // ETA is unknown (NaN) until a run has finished. Measured runs refine it either way.
   std::optional<StepTimeModel> step_time;
+  SnapshotPolicy snapshots;  // every run's parameter snapshots to extra_sink
 };
 
 struct SweepProgress {

@@ -11,6 +11,8 @@
 #include "engine/core/stopwatch.h"
 #include "engine/metrics/memory_model.h"
 #include "engine/metrics/noise_scale.h"
+#include "engine/parallel/data_parallel.h"
+#include "engine/parallel/shard_split.h"
 #include "engine/train/run_plan.h"
 #include "engine/train/sampler.h"
 #include "engine/train/schedule.h"
@@ -34,7 +36,7 @@ namespace {
 class TrainLoop {
  public:
   explicit TrainLoop(const TrainerInputs& in)
-      : in_(in), cfg_(*in.config), data_(*in.data), backend_(*in.backend), sink_(*in.sink) {}
+      : in_(in), cfg_(*in.config), data_(*in.data), backend_(in.backend), sink_(*in.sink) {}
 
   RunFinished run();
 
@@ -50,6 +52,9 @@ class TrainLoop {
   // Books a step whose loss is known: running statistics, the Step event, and a train-loss
   // target judged per step.
   void complete_step(StepEvent& s);
+  // A ParameterSnapshotEvent after `step` when the inputs ask for one and it is due (or
+  // `force`: the run's last step, so a view ends on the trained model).
+  void maybe_snapshot(std::int64_t step, bool force = false);
   // Deferred results (asynchronous backends): completes the pending steps the backend has
   // finished, or all of them when `wait`. Returns the run's end when one of them diverged or
   // reached a per-step target; the run then reports that step as its last.
@@ -66,10 +71,15 @@ class TrainLoop {
   const TrainerInputs& in_;
   const RunConfig& cfg_;
   const DatasetSplit& data_;
-  Backend& backend_;
+  // The caller's backend, or with parallel.replicas > 1 the data-parallel backend made from it.
+  Backend* backend_;
+  std::unique_ptr<Backend> parallel_;
   EventSink& sink_;
 
   Stopwatch clock_;
+  double last_snapshot_s_ = -1.0;  // clock_ seconds of the last snapshot; < 0: none yet
+  std::int64_t last_snapshot_step_ = -1;
+  std::int64_t parameter_count_ = 0;
   std::int64_t step_ = 0;
   std::int64_t samples_ = 0;
   double epoch_ = 0.0;
@@ -81,6 +91,8 @@ class TrainLoop {
   double last_loss_ = kNaN;
   RunSummary summary_;
   bool target_reached_ = false;
+  MlpSpec spec_;
+  bool prepared_ = false;  // the backend's prepare() succeeded
 
   // A step queued on an asynchronous backend, waiting for its loss and device timings.
   struct PendingStep {
@@ -145,9 +157,9 @@ void TrainLoop::evaluate() {
     for (std::int64_t start = 0; start < val.rows; start += max_rows_) {
       const std::int64_t n = std::min(max_rows_, val.rows - start);
       std::iota(rows_buffer_.begin(), rows_buffer_.begin() + n, start);
-      backend_.stage_batch(
+      backend_->stage_batch(
           val, std::span<const std::int64_t>(rows_buffer_.data(), static_cast<std::size_t>(n)));
-      const EvalTotals part = backend_.evaluate_staged();
+      const EvalTotals part = backend_->evaluate_staged();
       total.loss_sum += part.loss_sum;
       total.correct += part.correct;
       total.rows += part.rows;
@@ -181,7 +193,7 @@ void TrainLoop::emit_started(const MlpSpec& spec, std::int64_t max_micro) {
   s.sweep_id = in_.sweep_id;
   s.name = cfg_.name;
   s.config = cfg_;
-  s.device = backend_.device_name();
+  s.device = backend_->device_name();
   s.dataset_name = data_.train.name;
   s.task = data_.train.task;
   s.train_rows = data_.train.rows;
@@ -192,20 +204,42 @@ void TrainLoop::emit_started(const MlpSpec& spec, std::int64_t max_micro) {
   // Batch-size schedules included; 0 when only time or a target bounds the run.
   s.planned_steps = plan_run(cfg_, data_.train.rows).steps;
   s.predicted = predict_mlp_memory(spec, cfg_.optimizer, max_micro);
+  if (const int r = cfg_.parallel.replicas; parallel_ && r > 1) {
+    // Every replica holds the whole model and activations for its shard of a micro-batch.
+    const MemoryBytes one = predict_mlp_memory(spec, cfg_.optimizer, (max_micro + r - 1) / r);
+    for (std::size_t c = 0; c < one.size(); ++c) s.predicted[c] = one[c] * r;
+  }
   summary_.predicted_memory_bytes = total_bytes(s.predicted);
-  s.device_total_bytes = backend_.device_total_bytes();
+  s.device_total_bytes = backend_->device_total_bytes();
   if (s.planned_steps > 0)
     rates_.reserve(static_cast<std::size_t>(std::min<std::int64_t>(s.planned_steps, 50'000'000)));
   sink_.on_run_started(s);
+  if (parallel_) {
+    LogEvent log;
+    log.run_id = in_.run_id;
+    log.message = describe_split(b0, cfg_.batch.accumulate, cfg_.parallel.replicas);
+    sink_.on_log(log);
+  }
 }
 
 RunFinished TrainLoop::finish(RunStatus status, std::string reason) {
+  if (prepared_ && step_ > 0 && status != RunStatus::diverged) maybe_snapshot(step_, true);
+  if (parallel_ && prepared_) {
+    // The caller reads the trained model from its own backend (execute_run stores it): hand the
+    // replicas' parameters back, in a forward-only preparation.
+    try {
+      in_.backend->prepare_inference(spec_, 1, cfg_.seed);
+      in_.backend->set_parameters(parallel_->parameters());
+    } catch (const std::exception& e) {
+      if (reason.empty()) reason = std::string("the trained model was not kept: ") + e.what();
+    }
+  }
   summary_.steps = step_;
   summary_.samples = samples_;
   summary_.epochs = epoch_;
   summary_.time_s = clock_.seconds();
   summary_.final_train_loss = last_loss_;
-  summary_.peak_memory_bytes = backend_.memory().peak();
+  summary_.peak_memory_bytes = backend_->memory().peak();
   // The first step pays for cold caches and thread start-up: leave it out of the median.
   if (rates_.size() > 1) {
     std::vector<float> r(rates_.begin() + 1, rates_.end());
@@ -232,6 +266,25 @@ RunFinished TrainLoop::finish_diverged(double loss) {
                     ": lower optimizer.lr or use a smaller batch-size scaling rule");
 }
 
+void TrainLoop::maybe_snapshot(std::int64_t step, bool force) {
+  const SnapshotPolicy& p = in_.snapshots;
+  if (!p.enabled || parameter_count_ > p.max_parameters || step == last_snapshot_step_) return;
+  const double now = clock_.seconds();
+  const double interval =
+      parameter_count_ <= p.every_step_max_parameters ? 0.0 : p.min_interval_s;
+  if (!force && step > 0 && interval > 0 && last_snapshot_s_ >= 0 &&
+      now - last_snapshot_s_ < interval)
+    return;
+  ParameterSnapshotEvent e;
+  e.run_id = in_.run_id;
+  e.step = step;
+  e.parameters = backend_->parameters();
+  // Step 0 comes before clock_ restarts for the first step: its time is not the steps' clock.
+  if (step > 0) last_snapshot_s_ = now;
+  last_snapshot_step_ = step;
+  sink_.on_extension(e);
+}
+
 RunFinished TrainLoop::finish_target() {
   const auto& t = *cfg_.stop.target;
   return finish(RunStatus::target_reached, std::string(to_string(t.metric)) + " reached " +
@@ -248,13 +301,14 @@ void TrainLoop::complete_step(StepEvent& s) {
   s.samples_per_s = s.step_ms > 0 ? static_cast<double>(s.batch_size) * 1e3 / s.step_ms : 0.0;
   rates_.push_back(static_cast<float>(s.samples_per_s));
   sink_.on_step(s);
+  maybe_snapshot(s.step);
   // A backend over several devices: each one's memory too (StepEvent::memory is their sum).
-  if (const int devices = backend_.device_count(); devices > 1) {
+  if (const int devices = backend_->device_count(); devices > 1) {
     DeviceMemoryEvent d;
     d.run_id = s.run_id;
     d.step = s.step;
     for (d.device = 0; d.device < devices; ++d.device) {
-      d.memory = backend_.device_memory(d.device).current();
+      d.memory = backend_->device_memory(d.device).current();
       sink_.on_extension(d);
     }
   }
@@ -267,7 +321,7 @@ void TrainLoop::complete_step(StepEvent& s) {
 
 std::optional<RunFinished> TrainLoop::collect(bool wait) {
   if (max_pending_ == 0 || pending_.empty()) return std::nullopt;
-  const std::span<const StepResult> results = backend_.drain_steps(wait);
+  const std::span<const StepResult> results = backend_->drain_steps(wait);
   if (results.size() > pending_.size() || (wait && results.size() != pending_.size()))
     throw std::logic_error("the backend returned " + std::to_string(results.size()) +
                            " step results for " + std::to_string(pending_.size()) +
@@ -324,15 +378,29 @@ RunFinished TrainLoop::run() {
   // Evaluation reuses the training buffers in chunks of the same size.
   max_rows_ = std::max<std::int64_t>(max_micro, 1);
 
+  spec_ = spec;
+  // Data-parallel: replicas of the caller's backend behind one Backend (engine/parallel/).
+  std::string no_replicas;
+  if (cfg_.parallel.replicas > 1) {
+    try {
+      parallel_ = make_data_parallel(*in_.backend, cfg_.parallel.replicas, cfg_.parallel.overlap);
+      backend_ = parallel_.get();
+    } catch (const std::exception& e) {
+      no_replicas = e.what();
+    }
+  }
+
   try {
     noise_ = NoiseScaleEstimator(cfg_.noise_scale.ema);  // throws for an ema outside [0, 1)
     emit_started(spec, max_micro);
-    backend_.prepare(spec, cfg_.optimizer, max_rows_, cfg_.seed);
-    backend_.attach_data(train, data_.val);
+    if (!no_replicas.empty()) throw Error(no_replicas);
+    backend_->prepare(spec, cfg_.optimizer, max_rows_, cfg_.seed);
+    prepared_ = true;
+    backend_->attach_data(train, data_.val);
     // The noise scale reads |g|² mid-step, which a deferred backend cannot answer without a
     // sync: measuring it keeps the backend synchronous (slower on a GPU, and said so in the docs).
     if (!cfg_.noise_scale.enabled)
-      max_pending_ = static_cast<std::size_t>(std::max(0, backend_.enable_deferred_results()));
+      max_pending_ = static_cast<std::size_t>(std::max(0, backend_->enable_deferred_results()));
     pending_.reserve(max_pending_);
   } catch (const OutOfMemoryError& e) {
     summary_.oom_requested_bytes = e.requested;
@@ -341,6 +409,8 @@ RunFinished TrainLoop::run() {
     return finish(RunStatus::failed, e.what());
   }
   rows_buffer_.assign(static_cast<std::size_t>(std::max(max_batch, max_rows_)), 0);
+  parameter_count_ = mlp_parameter_count(spec);
+  maybe_snapshot(0);  // the start every path begins from
 
   Sampler sampler(train.rows, cfg_.batch.sampling, cfg_.batch.drop_last, cfg_.seed);
   const double epochs_stop = epochs_limit();
@@ -378,31 +448,33 @@ RunFinished TrainLoop::run() {
       double loss = 0.0;
       int micro_batches = 0;
       double small_norm2 = kNaN;
-      backend_.zero_grad();
+      backend_->zero_grad();
       for (std::int64_t start = 0; start < n;) {
         const std::int64_t m = std::min(start == 0 ? split.first : split.rest, n - start);
         Stopwatch data_clock;
-        backend_.stage_batch(train, std::span<const std::int64_t>(rows_buffer_.data() + start,
-                                                                  static_cast<std::size_t>(m)));
+        backend_->stage_batch(train, std::span<const std::int64_t>(rows_buffer_.data() + start,
+                                                                   static_cast<std::size_t>(m)));
         data_ms += data_clock.millis();
         const float scale = static_cast<float>(static_cast<double>(m) / static_cast<double>(n));
-        const double part = backend_.forward_backward(scale);
+        // The step's last pass: a data-parallel backend all-reduces during its backward.
+        if (start + m >= n) backend_->sync_next_backward();
+        const double part = backend_->forward_backward(scale);
         if (!deferred) loss += static_cast<double>(scale) * part;
         // The buffer holds scale · g_small: undo the scale to get the small batch's mean gradient.
         if (start == 0 && split.measure)
-          small_norm2 = backend_.grad_norm2() / (static_cast<double>(scale) * scale);
+          small_norm2 = backend_->grad_norm2() / (static_cast<double>(scale) * scale);
         ++micro_batches;
         start += m;
       }
       ++step_;
       if (!deferred && !std::isfinite(loss)) return finish_diverged(loss);
-      const double gn2 = backend_.grad_norm2();
+      const double gn2 = backend_->grad_norm2();
       double b_simple = kNaN;
       if (split.measure) {
         b_simple = noise_.add(small_norm2, split.first, gn2, n);
         if (std::isfinite(b_simple)) summary_.b_simple = b_simple;
       }
-      backend_.apply_update(lr);
+      backend_->apply_update(lr);
 
       samples_ += n;
       epoch_ = sampler.epochs_done();
@@ -420,9 +492,17 @@ RunFinished TrainLoop::run() {
       s.data_ms = data_ms;
       s.compute_ms = s.step_ms - data_ms;
       s.wall_s = clock_.seconds();
-      s.memory = backend_.memory().current();
+      s.memory = backend_->memory().current();
       s.grad_norm2 = gn2;
       s.b_simple = b_simple;
+      s.replica_batch = n;
+      if (const ReplicaStep rs = backend_->replica_step(); rs.replicas > 1) {
+        s.replicas = rs.replicas;
+        s.replica_batch = rs.replica_batch;
+        s.compute_ms = rs.compute_ms;
+        s.allreduce_ms = rs.allreduce_ms;
+        s.idle_ms = rs.idle_ms;
+      }
       if (deferred) {
         pending_.push_back({s, data_ms});
         // Without waiting, take what the device has finished; wait only when the ring is full.

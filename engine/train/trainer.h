@@ -8,6 +8,12 @@
 // measured step reads |g|² after its first pass as well (the "halves" method splits an
 // unaccumulated batch in two for that), and StepEvent.b_simple / RunSummary.b_simple carry the
 // EMA-smoothed gradient noise scale (metrics/noise_scale.h). Only the Backend interface is used.
+// With parallel.replicas R > 1 the Trainer drives a DataParallelBackend (engine/parallel/) made of
+// R replicas of the given backend (Backend::make_replica) and marks each step's last pass
+// (sync_next_backward) so the all-reduce overlaps its backward; Step events then carry replicas,
+// the busiest replica's rows and the compute / all-reduce / idle split, one DeviceMemoryEvent per
+// replica follows each step, and at the end the trained parameters are handed back to the given
+// backend (prepared forward-only), where the caller reads the model as for one device.
 // With an asynchronous backend (Backend::enable_deferred_results) each Step event is sent once
 // the device has run that step, at most max-pending steps late, with the device's times; a
 // divergence or per-step target is then reported at the step where it happened. Measuring the
@@ -22,6 +28,7 @@
 #include "engine/core/run_config.h"
 #include "engine/core/run_control.h"
 #include "engine/data/dataset.h"
+#include "engine/train/parameter_snapshot.h"
 
 namespace batchlab {
 
@@ -33,6 +40,9 @@ struct TrainerInputs {
   Backend* backend = nullptr;  // not yet prepared: the Trainer calls prepare()
   EventSink* sink = nullptr;
   RunControl* control = nullptr;
+  // Parameter snapshots (ParameterSnapshotEvent through sink->on_extension) for views that draw
+  // the model as it learns; off by default.
+  SnapshotPolicy snapshots;
 };
 
 // Runs to completion and returns the RunFinished it also sent to the sink. Never throws for

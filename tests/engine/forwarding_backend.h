@@ -46,6 +46,15 @@ class ForwardingBackend : public Backend {
   }
   int enable_deferred_results() override { return inner_->enable_deferred_results(); }
   std::span<const StepResult> drain_steps(bool wait) override { return inner_->drain_steps(wait); }
+  std::unique_ptr<Backend> make_replica(int replica, int replicas) const override {
+    return inner_->make_replica(replica, replicas);
+  }
+  bool set_gradient_ready_hook(GradientReadyHook* hook) override {
+    return inner_->set_gradient_ready_hook(hook);
+  }
+  std::span<float> gradient_buffer() override { return inner_->gradient_buffer(); }
+  void sync_next_backward() override { inner_->sync_next_backward(); }
+  ReplicaStep replica_step() const override { return inner_->replica_step(); }
   std::vector<float> parameters() const override { return inner_->parameters(); }
   void set_parameters(std::span<const float> values) override { inner_->set_parameters(values); }
   std::vector<float> gradients() const override { return inner_->gradients(); }

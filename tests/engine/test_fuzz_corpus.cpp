@@ -16,6 +16,7 @@
 #include "engine/experiment/config_io.h"
 #include "engine/experiment/json_fields.h"
 #include "engine/experiment/sweep_load.h"
+#include "engine/lesson/lesson_io.h"
 #include "fuzz/fuzz_entry.h"
 
 using namespace batchlab;
@@ -126,6 +127,41 @@ class TestFuzzCorpus : public QObject {
     QVERIFY2(
         deep_error.find("deep.json: dataset: expected an object, got [[[[") != std::string::npos,
         deep_error.c_str());
+  }
+
+  // The lesson corpus holds the bundled lessons (they load) and one broken case per rule of
+  // lesson_io: each is refused with one line naming the scratch file and the field.
+  void lesson_seeds_load_or_name_their_field() {
+    const auto lesson_error = [](const std::string& name) {
+      const std::string path =
+          fuzz::Scratch::get().write("lesson.json", corpus_text("lesson", name));
+      const std::string e = error_of([&] { load_lesson(path); });
+      return e.empty() ? e : e.substr(e.find(": ") + 2);  // without the scratch path
+    };
+    for (const auto& f : corpus_files("lesson"))
+      if (f.filename().string().starts_with("seed-bundled-"))
+        QCOMPARE(lesson_error(f.filename().string()), std::string());
+    QCOMPARE(lesson_error("seed-minimal"), std::string());
+    QCOMPARE(lesson_error("seed-sweep-batch-rule"), std::string());
+    const std::pair<const char*, const char*> broken[] = {
+        {"seed-no-title", "title: required"},
+        {"seed-no-runs", "steps[0].runs: a step needs at least one run"},
+        {"seed-unknown-plot", "steps[0].plots[0]: unknown plot \"histogram\""},
+        {"seed-one-choice", "steps[0].prediction.choices: needs 2 to 5 choices, got 1"},
+        {"seed-six-choices", "steps[0].prediction.choices: needs 2 to 5 choices, got 6"},
+        {"seed-unknown-outcome", "steps[0].outcome.kind: unknown outcome \"best_guess\""},
+        {"seed-unknown-preset", "steps[0].runs[1].preset: \"no-such-preset\" is neither"},
+        {"seed-bad-set", "steps[0].runs[0].set[1]: expected \"key=value\", got 3"},
+        {"seed-wander-no-reference", "steps[0].outcome.reference: required"},
+        {"seed-race-no-target", "steps[0].outcome.kind: fastest_to_target needs a stop target"},
+        {"seed-preset-and-sweep", "steps[0].runs[0].sweep: give \"preset\" or \"sweep\""},
+        {"seed-steps-not-list", "steps: expected a list"},
+    };
+    for (const auto& [name, head] : broken) {
+      const std::string e = lesson_error(name);
+      QVERIFY2(e.starts_with(head), (std::string(name) + ": " + e).c_str());
+      QVERIFY2(e.find('\n') == std::string::npos, e.c_str());
+    }
   }
 };
 

@@ -121,10 +121,13 @@ class TestJsonlSink : public QObject {
     }
 
     const auto& s = objs[1];
-    QCOMPARE(keys_of(s), (std::set<std::string>{"type", "run_id", "step", "epoch", "samples_seen",
-                                                "batch_size", "micro_batches", "lr", "loss",
-                                                "samples_per_s", "step_ms", "data_ms", "compute_ms",
-                                                "wall_s", "memory", "grad_norm2", "b_simple"}));
+    QCOMPARE(keys_of(s),
+             (std::set<std::string>{
+                 "type",       "run_id",        "step",       "epoch",         "samples_seen",
+                 "batch_size", "micro_batches", "lr",         "loss",          "samples_per_s",
+                 "step_ms",    "data_ms",       "compute_ms", "wall_s",        "memory",
+                 "grad_norm2", "b_simple",      "replicas",   "replica_batch", "allreduce_ms",
+                 "idle_ms"}));
     QCOMPARE(s["loss"].get<double>(), 0.6931);
     QCOMPARE(s["grad_norm2"].get<double>(), 2.5);
     QVERIFY(s["b_simple"].is_null());

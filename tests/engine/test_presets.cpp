@@ -1,6 +1,6 @@
 // Preset lookup for every kind (preset_lookup.h): the shipped run and sweep presets are found
-// in their own folders and nowhere else, a user folder in $BATCHLAB_PRESET_DIR overrides a
-// shipped name, kinds with no folder list nothing, and a name that is neither a file nor a
+// in their own folders and nowhere else, lessons in resources/lessons beside them, a user folder
+// in $BATCHLAB_PRESET_DIR overrides a shipped name, and a name that is neither a file nor a
 // preset gets an error listing the presets a user can pick from.
 #include <QDir>
 #include <QTemporaryDir>
@@ -24,6 +24,7 @@ namespace fs = std::filesystem;
 namespace {
 
 const fs::path kShipped = fs::path(BATCHLAB_SOURCE_DIR) / "resources" / "presets";
+const fs::path kShippedLessons = fs::path(BATCHLAB_SOURCE_DIR) / "resources" / "lessons";
 
 void write_file(const fs::path& path, const std::string& text) {
   fs::create_directories(path.parent_path());
@@ -144,26 +145,35 @@ class TestPresets : public QObject {
     for (const auto& p : sweeps)
       if (p.name == "spirals-batch-sizes") QCOMPARE(p.title, std::string("My sweep"));
 
+    // The user's lesson lists beside the shipped ones (which sit beside the presets).
     const auto lessons = list_presets(PresetKind::lesson);
-    QCOMPARE(lessons.size(), std::size_t{1});
-    QCOMPARE(lessons[0].name, std::string("intro"));
-    QCOMPARE(lessons[0].title, std::string("Intro"));
+    std::set<std::string> want = json_stems(kShippedLessons);
+    want.insert("intro");
+    QCOMPARE(names_of(lessons), want);
+    for (const auto& p : lessons)
+      if (p.name == "intro") QCOMPARE(p.title, std::string("Intro"));
     QCOMPARE(find_preset(PresetKind::lesson, "intro"), user / "lessons" / "intro.json");
     // only *.json files count: the user's notes.txt adds nothing to the shipped serving presets
     QCOMPARE(list_presets(PresetKind::serving).size(), json_stems(kShipped / "serving").size());
   }
 
-  // Nothing ships for lessons yet: their folder is missing, and an empty user folder adds
-  // nothing.
-  void kindsWithoutAFolderListNothing() {
-    for (const PresetKind kind : {PresetKind::lesson}) {
-      QVERIFY(list_presets(kind).empty());
-      QVERIFY(find_preset(kind, "spirals-mlp").empty());
+  // Lessons ship in resources/lessons (share/batchlab/lessons when installed), beside the
+  // presets rather than in a presets subfolder; an empty user lessons folder adds nothing.
+  void lessonsShipBesideThePresets() {
+    const auto lessons = list_presets(PresetKind::lesson);
+    QVERIFY(!lessons.empty());
+    QCOMPARE(names_of(lessons), json_stems(kShippedLessons));
+    for (const auto& p : lessons) {
+      QCOMPARE(p.path, kShippedLessons / (p.name + ".json"));
+      QCOMPARE(find_preset(PresetKind::lesson, p.name), p.path);
+      QVERIFY(find_preset(PresetKind::run, p.name).empty());
     }
+    QVERIFY(find_preset(PresetKind::lesson, "spirals-mlp").empty());
+    QVERIFY(!fs::exists(kShipped / "lessons"));
     QTemporaryDir dir;
     QVERIFY(QDir(dir.path()).mkpath(QStringLiteral("lessons")));
     const PresetDirEnv env(dir.path());
-    QVERIFY(list_presets(PresetKind::lesson).empty());
+    QCOMPARE(list_presets(PresetKind::lesson).size(), lessons.size());
     QVERIFY(find_preset(PresetKind::lesson, "intro").empty());
   }
 
@@ -183,9 +193,14 @@ class TestPresets : public QObject {
           return names;
         }());
 
-    QCOMPARE(error_of([] { resolve_config(PresetKind::lesson, "nope"); }),
-             std::string("\"nope\" is neither a lesson file nor a lesson; lessons: none found "
-                         "(set BATCHLAB_PRESET_DIR)"));
+    QCOMPARE(
+        error_of([] { resolve_config(PresetKind::lesson, "nope"); }),
+        "\"nope\" is neither a lesson file nor a lesson; lessons: " + [] {
+          std::string names;
+          for (const auto& s : json_stems(kShippedLessons))
+            names += (names.empty() ? "" : ", ") + s;
+          return names;
+        }());
     QCOMPARE(error_of([] { resolve_config(PresetKind::run, "/nonexistent/run.json"); }),
              std::string("/nonexistent/run.json: no such file"));
     QCOMPARE(error_of([] { resolve_config(PresetKind::sweep, "missing.json"); }),

@@ -51,6 +51,10 @@ StepEvent make_step(std::int64_t run_id, std::int64_t step) {
   e.memory = {100, 200, 300, 400, 500, 600 + step};
   e.grad_norm2 = step % 2 ? kNaN : 0.5;
   e.b_simple = step % 3 ? kNaN : 123.0;
+  e.replicas = 1 + static_cast<int>(step % 4);
+  e.replica_batch = 64 / e.replicas + (64 % e.replicas ? 1 : 0);
+  e.allreduce_ms = 0.125 * static_cast<double>(step % 3);
+  e.idle_ms = 0.0625;
   return e;
 }
 
@@ -66,7 +70,9 @@ bool same_step(const StepEvent& a, const StepEvent& b) {
          same(a.samples_per_s, b.samples_per_s) && same(a.step_ms, b.step_ms) &&
          same(a.data_ms, b.data_ms) && same(a.compute_ms, b.compute_ms) &&
          same(a.wall_s, b.wall_s) && a.memory == b.memory && same(a.grad_norm2, b.grad_norm2) &&
-         same(a.b_simple, b.b_simple);
+         same(a.b_simple, b.b_simple) && a.replicas == b.replicas &&
+         a.replica_batch == b.replica_batch && same(a.allreduce_ms, b.allreduce_ms) &&
+         same(a.idle_ms, b.idle_ms);
 }
 
 std::string pragma(const std::string& path, const char* sql) {
@@ -383,6 +389,10 @@ class TestRunStore : public QObject {
       QCOMPARE(s[0].micro_batches, 3);
       QCOMPARE(s[0].memory[static_cast<std::size_t>(MemCategory::batch)], std::int64_t{777});
       QCOMPARE(store.steps(2)[0].batch_size, std::int64_t{16});
+      // v5 on top: a single-device step, as one replica holding its whole batch.
+      QCOMPARE(s[0].replicas, 1);
+      QCOMPARE(s[0].replica_batch, std::int64_t{48});
+      QCOMPARE(s[0].allreduce_ms, 0.0);
 
       const auto a = store.run(1), b = store.run(2);
       const std::regex hex32("[0-9a-f]{32}");
@@ -404,6 +414,66 @@ class TestRunStore : public QObject {
     QVERIFY(!again.model(1).has_value());
     QCOMPARE(pragma(path, "SELECT count(*) FROM sqlite_master WHERE name = 'models'"),
              std::string("1"));
+  }
+
+  // A v4 store (models, no data-parallel columns) opens: its steps gain replicas = 1, the whole
+  // batch as the replica batch and no all-reduce or idle time, its models stay, and data-parallel
+  // steps written after the upgrade read back whole.
+  void migratesVersionFourStore() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("v4.sqlite").toStdString();
+    sql(path, kVersionOneTables);
+    sql(path, R"sql(
+      CREATE TABLE sweeps (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL,
+        created TEXT NOT NULL, config TEXT NOT NULL);
+      ALTER TABLE runs ADD COLUMN sweep_id INTEGER;
+      ALTER TABLE runs ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+      ALTER TABLE steps RENAME COLUMN samples TO samples_seen;
+      ALTER TABLE steps RENAME COLUMN batch TO batch_size;
+      ALTER TABLE runs ADD COLUMN origin TEXT;
+      CREATE UNIQUE INDEX runs_origin ON runs(origin);
+      CREATE TABLE models (run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+        spec TEXT NOT NULL, step INTEGER NOT NULL, parameters BLOB NOT NULL,
+        standardization BLOB NOT NULL, crc32 INTEGER NOT NULL);
+      INSERT INTO runs (name, created, config, status, origin)
+        VALUES ('v4 run', '2026-01-01T00:00:00Z', '{}', 'completed',
+                '00112233445566778899aabbccddeeff');
+      INSERT INTO steps (run_id, step, epoch, samples_seen, wall_s, batch_size, micro_batches,
+                         loss, step_ms, data_ms, compute_ms)
+        VALUES (1, 1, 0.1, 64, 0.2, 64, 2, 0.8, 3.0, 0.5, 2.5);
+      INSERT INTO models (run_id, spec, step, parameters, standardization, crc32)
+        VALUES (1, '{}', 1, x'00', x'', 0);
+      PRAGMA user_version = 4;
+    )sql");
+    QCOMPARE(pragma(path, "PRAGMA user_version"), std::string("4"));
+    {
+      RunStore store(path);
+      QCOMPARE(pragma(path, "PRAGMA user_version"), std::to_string(RunStore::kSchemaVersion));
+      QCOMPARE(RunStore::kSchemaVersion, 5);
+      const auto s = store.steps(1);
+      QCOMPARE(s.size(), std::size_t{1});
+      QCOMPARE(s[0].batch_size, std::int64_t{64});
+      QCOMPARE(s[0].compute_ms, 2.5);
+      QCOMPARE(s[0].replicas, 1);
+      QCOMPARE(s[0].replica_batch, std::int64_t{64});
+      QCOMPARE(s[0].allreduce_ms, 0.0);
+      QCOMPARE(s[0].idle_ms, 0.0);
+      QCOMPARE(store.run(1)->origin, std::string("00112233445566778899aabbccddeeff"));
+      QCOMPARE(pragma(path, "SELECT count(*) FROM models"), std::string("1"));
+
+      StepEvent e = make_step(1, 2);
+      e.replicas = 3;
+      e.replica_batch = 22;
+      e.allreduce_ms = 0.75;
+      e.idle_ms = 0.125;
+      store.append_steps(std::vector<StepEvent>{e});
+      const auto both = store.steps(1);
+      QCOMPARE(both.size(), std::size_t{2});
+      QVERIFY(same_step(both[1], e));
+    }
+    RunStore again(path);  // up to date now: opened as is
+    QCOMPARE(again.steps(1).size(), std::size_t{2});
+    QCOMPARE(again.steps(1)[1].replicas, 3);
   }
 
   // One table of step fields: the store's steps columns, the CSV header and the JSONL keys are

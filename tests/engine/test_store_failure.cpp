@@ -216,7 +216,10 @@ class TestStoreFailure : public QObject {
     RunConfig again = long_run();
     again.stop.time_limit_s.reset();
     again.stop.max_steps = 100;
-    const RunFinished g = execute_run(again, ExecuteOptions{store, nullptr, nullptr, "again"});
+    ExecuteOptions options;
+    options.store_path = store;
+    options.source = "again";
+    const RunFinished g = execute_run(again, options);
     QCOMPARE(g.status, RunStatus::completed);
     QCOMPARE(reader.steps(g.run_id).size(), std::size_t{100});
     QCOMPARE(reader.run(g.run_id)->status, RunStatus::completed);

@@ -1,6 +1,6 @@
 // defines: the fuzz entry points, one per parser that reads a user's file — idx (raw IDX pair),
 //          idx_gz (gzipped IDX pair), csv, run_config, sweep_config, serving_config,
-//          serving_trace — plus kTargets
+//          serving_trace, lesson — plus kTargets
 // Shared by the libFuzzer targets (tests/fuzz/fuzz_<target>.cpp) and the corpus replay in the
 // ordinary suite (tests/engine/test_fuzz_corpus.cpp), so both feed an input through exactly the
 // same calls. A batchlab::Error is the expected answer to bad input and is swallowed; anything
@@ -13,6 +13,8 @@
 //   csv           the CSV file itself.
 //   run_config,   the JSON file itself, optionally followed by '\0'-separated --set assignments
 //   sweep_config  ("batch.size=64"), loaded with load_run_config / load_sweep_config from a file.
+//   lesson        the lesson JSON file itself, loaded with load_lesson (which loads the run and
+//                 sweep presets it names, from the source tree).
 //   serving_config the JSON file itself (load_serving_config, then require_arrival_rate).
 //   serving_trace the arrival-trace CSV itself (read_arrival_trace, then played by ArrivalStream).
 #pragma once
@@ -40,6 +42,9 @@
 #include "engine/experiment/config_io.h"
 #include "engine/experiment/sweep_config.h"
 #include "engine/experiment/sweep_load.h"
+#include "engine/lesson/lesson_io.h"
+#include "engine/lesson/lesson_runner.h"
+#include "engine/lesson/outcome_rules.h"
 #include "engine/serve/arrivals.h"
 #include "engine/serve/serving_config.h"
 
@@ -280,6 +285,28 @@ inline void serving_trace(Bytes in) {
   BATCHLAB_FUZZ_CHECK(std::isinf(stream.peek()));
 }
 
+inline void lesson(Bytes in) {
+  const std::string path = Scratch::get().write("lesson.json", as_text(in));
+  Lesson l;
+  try {
+    l = load_lesson(path);
+  } catch (const Error&) {
+    return;
+  }
+  BATCHLAB_FUZZ_CHECK(!l.steps.empty());
+  // A lesson that loads writes back to the same lesson, and what the window does with it before
+  // any run (judge nothing, summarise the skipped predictions) cannot fail.
+  const nlohmann::json j = lesson_to_json(l);
+  (void)j.dump();
+  BATCHLAB_FUZZ_CHECK(lesson_to_json(lesson_from_json(j, "round trip")) == j);
+  for (const LessonStep& s : l.steps) {
+    const int n = static_cast<int>(s.prediction.choices.size());
+    BATCHLAB_FUZZ_CHECK(n >= kMinChoices && n <= kMaxChoices);
+    BATCHLAB_FUZZ_CHECK(evaluate_outcome(s, {}).choice == -1);
+  }
+  (void)summary_text(summarize_lesson(l, new_lesson_record(l)));
+}
+
 struct Target {
   const char* name;  // the corpus folder tests/fuzz/corpus/<name>/ and fuzz_<name>
   void (*run)(Bytes);
@@ -290,6 +317,7 @@ inline constexpr Target kTargets[] = {{"idx", idx},
                                       {"run_config", run_config},
                                       {"sweep_config", sweep_config},
                                       {"serving_config", serving_config},
-                                      {"serving_trace", serving_trace}};
+                                      {"serving_trace", serving_trace},
+                                      {"lesson", lesson}};
 
 }  // namespace batchlab::fuzz

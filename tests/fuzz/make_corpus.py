@@ -205,4 +205,54 @@ TRACE = {
 for name, text in TRACE.items():
     put("serving_trace", name, text)
 
+# ---- lessons: the bundled lessons plus a broken case for each rule of lesson_io ----
+for p in sorted((ROOT / "resources" / "lessons").glob("*.json")):
+    put("lesson", "bundled-" + p.stem, p.read_bytes())
+LESSON_STEP = {
+    "title": "One step",
+    "runs": [{"preset": "spirals-mlp", "set": ["batch.size=8"]},
+             {"preset": "spirals-mlp", "set": ["batch.size=64"]}],
+    "plots": ["loss", {"name": "accuracy", "size": "large"}],
+    "prediction": {"question": "Which ends more accurate?",
+                   "choices": [{"text": "small", "run": "B = 8"}, {"text": "large", "run": "B = 64"}]},
+    "point_at": "the accuracy plot", "takeaway": "It loads.",
+    "outcome": {"kind": "highest_final_accuracy"},
+}
+
+
+def lesson(step_edit=None, top_edit=None):
+    step = json.loads(json.dumps(LESSON_STEP))
+    if step_edit:
+        step_edit(step)
+    top = {"title": "Tiny", "question": "Does it load?", "steps": [step]}
+    if top_edit:
+        top_edit(top)
+    return json.dumps(top)
+
+
+LESSON = {
+    "minimal": lesson(),
+    "sweep-batch-rule": lesson(lambda s: s.update(
+        runs=[{"sweep": "spirals-batch-sizes", "set": ["batch_sizes=[8,64]"]}],
+        prediction={"question": "Where is the knee?",
+                    "choices": [{"text": "8", "batch": 8}, {"text": "64", "batch": 64}]},
+        outcome={"kind": "throughput_knee"})),
+    "no-title": lesson(top_edit=lambda t: t.pop("title")),
+    "no-runs": lesson(lambda s: s.update(runs=[])),
+    "unknown-plot": lesson(lambda s: s.update(plots=["histogram"])),
+    "one-choice": lesson(lambda s: s["prediction"].update(choices=[{"text": "small", "run": "B = 8"}])),
+    "six-choices": lesson(lambda s: s["prediction"].update(
+        choices=[{"text": str(i), "run": "B = 8"} for i in range(6)])),
+    "unknown-outcome": lesson(lambda s: s.update(outcome={"kind": "best_guess"})),
+    "unknown-preset": lesson(lambda s: s["runs"][1].update(preset="no-such-preset")),
+    "bad-set": lesson(lambda s: s["runs"][0].update(set=["batch.sizee=8", 3])),
+    "wander-no-reference": lesson(lambda s: s.update(outcome={"kind": "most_wandering_path"})),
+    "race-no-target": lesson(lambda s: s.update(outcome={"kind": "fastest_to_target"})),
+    "preset-and-sweep": lesson(lambda s: s["runs"][0].update(sweep="spirals-batch-sizes")),
+    "steps-not-list": '{"title": "x", "question": "y", "steps": {"title": "z"}}',
+    "not-json": '{"title": "x", "steps": [',
+}
+for name, text in LESSON.items():
+    put("lesson", name, text)
+
 print("seeds written under", CORPUS)

@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets (build-fuzz, clang) and runs each for SECONDS (default 600), one
 # at a time under `nice -n 19`, then prints executions, coverage (cov) and features (ft) from
 # libFuzzer's last status line.
-#   tests/fuzz/run.sh [SECONDS] [TARGET...]      targets: idx idx_gz csv run_config sweep_config serving_config serving_trace
+#   tests/fuzz/run.sh [SECONDS] [TARGET...]      targets: idx idx_gz csv run_config sweep_config serving_config serving_trace lesson
 # New inputs go to build-fuzz/fuzz-work/<target>/ (not the repository); the seeds in
 # tests/fuzz/corpus/<target>/ are read only. A crash, leak or timeout leaves its input in
 # build-fuzz/fuzz-work/<target>-artifacts/: fix the bug, then copy the input into the corpus as
@@ -12,7 +12,7 @@ cd "$(dirname "$0")/../.."
 seconds="${1:-600}"
 shift || true
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(idx idx_gz csv run_config sweep_config serving_config serving_trace)
+[[ ${#targets[@]} -gt 0 ]] || targets=(idx idx_gz csv run_config sweep_config serving_config serving_trace lesson)
 
 [[ -f build-fuzz/build.ninja ]] || nice -n 19 cmake --preset fuzz >/dev/null
 nice -n 19 cmake --build build-fuzz --target fuzzers -j1
@@ -23,7 +23,7 @@ for t in "${targets[@]}"; do
   artifacts="build-fuzz/fuzz-work/$t-artifacts/"
   mkdir -p "$work" "$artifacts"
   dict=()
-  [[ $t == run_config || $t == sweep_config || $t == serving_config ]] && dict=(-dict=tests/fuzz/config.dict)
+  [[ $t == run_config || $t == sweep_config || $t == serving_config || $t == lesson ]] && dict=(-dict=tests/fuzz/config.dict)
   log="build-fuzz/fuzz-work/$t.log"
   echo "== fuzz_$t for ${seconds}s (log: $log)"
   # -timeout: an input that takes 10 s is a hang; -rss_limit_mb: 2 GiB is a leak or a bomb.

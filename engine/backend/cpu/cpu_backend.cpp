@@ -81,7 +81,7 @@ class CpuBackend final : public Backend {
     const BackwardResult r =
         mlp_.backward(staged_rows_, grad_scale, grads_are_zero_ ? Accumulate::no : Accumulate::yes);
     grads_are_zero_ = false;
-    grad_norm2_ = r.grad_norm2;
+    grad_norm2_ = external_grads_ ? kUnknown : r.grad_norm2;
     return r.loss;
   }
 
@@ -116,6 +116,23 @@ class CpuBackend final : public Backend {
   }
 
   const MemoryAccountant& memory() const override { return memory_; }
+
+  // A replica gets its share of our threads (at least one) and the same per-device budget.
+  std::unique_ptr<Backend> make_replica(int replica, int replicas) const override {
+    const int share = threads_ / replicas + (replica < threads_ % replicas ? 1 : 0);
+    return std::make_unique<CpuBackend>(std::max(1, share), memory_.budget());
+  }
+  bool set_gradient_ready_hook(GradientReadyHook* hook) override {
+    hook_ = hook;
+    mlp_.grad_ready = hook;
+    return true;
+  }
+  std::span<float> gradient_buffer() override {
+    // Whoever holds the buffer may rewrite it (an all-reduce): |g|² is no longer known from
+    // the backward pass alone.
+    external_grads_ = true;
+    return {buf_.grads.data(), static_cast<std::size_t>(buf_.grads.size())};
+  }
 
   std::vector<float> parameters() const override {
     std::vector<float> p(buf_.params.data(), buf_.params.data() + buf_.params.size());
@@ -185,6 +202,8 @@ class CpuBackend final : public Backend {
 
   MemoryAccountant memory_;  // declared first: the buffers release into it when destroyed
   int threads_ = 1;
+  GradientReadyHook* hook_ = nullptr;  // survives prepare(): bind_views hands it to mlp_
+  bool external_grads_ = false;        // gradient_buffer() was handed out
   MlpSpec spec_;
   OptimizerConfig opt_;
   std::int64_t max_rows_ = 0;
@@ -250,6 +269,7 @@ void CpuBackend::bind_views(const ActivationLayout& acts) {
   mlp_.activation = spec_.activation;
   mlp_.task = spec_.task;
   mlp_.threads = threads_;
+  mlp_.grad_ready = hook_;
   mlp_.x = buf_.x.data();
   mlp_.labels = buf_.labels.data();
   mlp_.targets = buf_.targets.data();

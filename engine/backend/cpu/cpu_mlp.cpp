@@ -132,6 +132,8 @@ BackwardResult CpuMlp::backward(std::int64_t rows, float grad_scale, Accumulate 
       else
         bias_grad.noalias() = delta.rowwise().sum();
     }
+    // Layer l's gradient is final: a data-parallel backend reduces it while we go on down.
+    if (grad_ready != nullptr) grad_ready->gradient_ready(static_cast<int>(l));
     if (l == 0) break;  // no gradient for the inputs
     // The previous activation has served its last use above; its storage takes ∂loss/∂a.
     const CpuLayer& prev = layers[l - 1];

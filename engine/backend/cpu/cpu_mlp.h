@@ -51,6 +51,8 @@ struct CpuMlp {
   const std::int32_t* labels = nullptr;  // classification: max_rows
   const float* targets = nullptr;        // regression: outputs × max_rows
   int threads = 1;                       // for products big enough to share
+  // Told after each layer's weight and bias gradients are final in backward(); may be null.
+  GradientReadyHook* grad_ready = nullptr;
 
   // Fills every layer's z and a for the first `rows` staged samples. A deferred optimizer step
   // (`pending`, may be null) is applied to each block of weights just before the pass reads it.
