@@ -2,14 +2,21 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QElapsedTimer>
 #include <QPixmap>
 #include <QTimer>
 
+#include "app/lesson_dock.h"
 #include "app/main_window.h"
+#include "app/presentation_mode.h"
 #include "app/run_controller.h"
+#include "app/run_session.h"
+#include "widgets/runs_table_model.h"
+#include "widgets/series_model.h"
 #include "app/sweep_dialog.h"
 #include "engine/experiment/sweep.h"
 #include "widgets/experiment_form.h"
@@ -40,6 +47,19 @@ void add_launch_options(QCommandLineParser& parser) {
        "PATH"},
       {"settings", "Read and write settings in this INI file instead of the user's.", "PATH"},
       {"expand-sweeps", "Open every sweep's group in the runs table (for screenshots)."},
+      {"present", "Start in presentation mode (full screen, large plots; F5 toggles, Esc leaves)."},
+      {"plot-runs",
+       "Tick these stored runs so their points load into the plots; prints how long the load "
+       "took (with --quit-when-done, quits once they are drawn).",
+       "ID,..."},
+      {"latency-log",
+       "Append the GUI thread's worst 10 ms-timer gap to PATH once a second (for soak tests).",
+       "PATH"},
+      {"lesson", "Open lesson NAME (or a lesson JSON path) in the Lesson panel.", "NAME"},
+      {"step",
+       "With --lesson: run step K (1-based) without a prediction; the screenshot and "
+       "--quit-when-done wait for its result.",
+       "K"},
   });
 }
 
@@ -54,6 +74,12 @@ LaunchOptions read_launch_options(const QCommandLineParser& parser) {
   o.store = parser.value("db").toStdString();
   o.settings_file = parser.value("settings");
   o.expand_sweeps = parser.isSet("expand-sweeps");
+  o.present = parser.isSet("present");
+  o.lesson = parser.value("lesson");
+  o.latency_log = parser.value("latency-log");
+  for (const QString& id : parser.value("plot-runs").split(QLatin1Char(','), Qt::SkipEmptyParts))
+    o.plot_runs.push_back(id.trimmed().toLongLong());
+  o.lesson_step = parser.value("step").toInt();
   return o;
 }
 
@@ -69,6 +95,12 @@ Automation::Automation(MainWindow& window, LaunchOptions options, QObject* paren
     : QObject(parent), window_(window), options_(std::move(options)) {}
 
 bool Automation::start() {
+  if (!options_.plot_runs.isEmpty()) {
+    plotStoredRuns();
+    return true;
+  }
+  if (!options_.lesson.isEmpty()) return startLesson();
+  if (options_.present) window_.presentation()->enter();
   if (!options_.sweep.isEmpty()) return startSweep();
   if (!options_.preset.isEmpty()) {
     QString error;
@@ -133,6 +165,64 @@ bool Automation::startSweep() {
   });
   connect(window_.controller(), &RunController::idle, this, &Automation::onIdle);
   window_.controller()->submitSweep(sweep);
+  return true;
+}
+
+void Automation::plotStoredRuns() {
+  // Timed from the tick to the plots drawn: the store's read (decimated), the series, a repaint.
+  auto clock = std::make_shared<QElapsedTimer>();
+  clock->start();
+  for (const qint64 id : options_.plot_runs) window_.session()->table().setVisible(id, true);
+  auto* poll = new QTimer(this);
+  poll->setInterval(5);
+  connect(poll, &QTimer::timeout, this, [this, poll, clock] {
+    if (window_.session()->pendingLoads() > 0) return;
+    poll->stop();
+    window_.flushAndRepaint();
+    std::size_t points = 0;
+    for (const qint64 id : options_.plot_runs)
+      if (const RunSeries* run = window_.session()->series().find(id)) points += run->steps.size();
+    std::fprintf(stderr, "batchlab: plotted %lld run(s), %zu points, in %.3f s\n",
+                 static_cast<long long>(options_.plot_runs.size()), points,
+                 static_cast<double>(clock->nsecsElapsed()) / 1e9);
+    if (!options_.screenshot.isEmpty() || options_.quit_when_done)
+      QTimer::singleShot(0, this, &Automation::finish);
+  });
+  poll->start();
+}
+
+bool Automation::startLesson() {
+  LessonDock* dock = window_.lessonDock();
+  QString error;
+  if (!dock->openLesson(options_.lesson, error)) {
+    std::fprintf(stderr, "batchlab: %s\n", error.toLocal8Bit().constData());
+    exit_code_ = 2;
+    return false;
+  }
+  dock->show();
+  const int steps = static_cast<int>(dock->lesson()->steps.size());
+  if (options_.lesson_step < 0 || options_.lesson_step > steps) {
+    std::fprintf(stderr, "batchlab: --step %d: the lesson \"%s\" has steps 1 to %d\n",
+                 options_.lesson_step, dock->lesson()->title.c_str(), steps);
+    exit_code_ = 2;
+    return false;
+  }
+  if (options_.lesson_step > 0) dock->goToStep(options_.lesson_step - 1);
+  if (options_.present) window_.presentation()->enter();
+  if (options_.lesson_step == 0) {
+    if (!options_.screenshot.isEmpty() || options_.quit_when_done)
+      QTimer::singleShot(300, this, &Automation::finish);
+    return true;
+  }
+  connect(dock, &LessonDock::stepFinished, this,
+          [this] { QTimer::singleShot(300, this, &Automation::finish); });
+  connect(dock, &LessonDock::failed, this, [this](const QString& m) {
+    std::fprintf(stderr, "batchlab: %s\n", m.toLocal8Bit().constData());
+    exit_code_ = 1;
+    QTimer::singleShot(0, this, &Automation::finish);
+  });
+  dock->predict(kPredictionSkipped);
+  dock->runStep();
   return true;
 }
 

@@ -11,6 +11,7 @@
 
 #include <QObject>
 #include <QString>
+#include <QList>
 #include <QStringList>
 
 class QCommandLineParser;
@@ -29,6 +30,11 @@ struct LaunchOptions {
   std::filesystem::path store;  // --db; empty: remembered or default
   QString settings_file;        // --settings INI; empty: the user's settings
   bool expand_sweeps = false;   // open every sweep group in the runs table (for screenshots)
+  bool present = false;         // --present: start in presentation mode
+  QString lesson;               // --lesson NAME|PATH: open it; with --step K, run step K (1-based)
+  QList<qint64> plot_runs;      // --plot-runs ID,...: tick these stored runs (their points load)
+  QString latency_log;          // --latency-log PATH: the GUI thread's timer gaps, once a second
+  int lesson_step = 0;          // 0: open the lesson at its first step and run nothing
 };
 
 void add_launch_options(QCommandLineParser& parser);
@@ -57,6 +63,8 @@ class Automation final : public QObject {
 
  private:
   bool startSweep();
+  bool startLesson();
+  void plotStoredRuns();
   void onIdle();
   void finish();
 

@@ -8,6 +8,7 @@
 #include <QTimer>
 
 #include "app/app_settings.h"
+#include "app/latency_probe.h"
 #include "app/launch_options.h"
 #include "app/main_window.h"
 #include "app/report/report_command.h"
@@ -54,6 +55,10 @@ int main(int argc, char** argv) {
   auto settings = options.settings_file.isEmpty()
                       ? std::make_unique<batchlab::AppSettings>()
                       : std::make_unique<batchlab::AppSettings>(options.settings_file);
+  batchlab::LatencyProbe probe;
+  if (!options.latency_log.isEmpty() && !probe.start(options.latency_log))
+    std::fprintf(stderr, "batchlab: cannot write the latency log %s\n",
+                 options.latency_log.toLocal8Bit().constData());
   batchlab::MainWindow window(*settings, options.store);
   window.show();
   batchlab::Automation automation(window, options);

@@ -19,6 +19,10 @@
 
 #include "app/app_settings.h"
 #include "app/batch_finder_dialog.h"
+#include "app/inference_window.h"
+#include "app/lesson_dock.h"
+#include "app/model_view_dock.h"
+#include "app/presentation_mode.h"
 #include "app/report/report_exporter.h"
 #include "app/run_controller.h"
 #include "app/run_progress.h"
@@ -169,6 +173,22 @@ void MainWindow::createDocks() {
   runs->setWidget(runs_view_);
   runs->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
   addDockWidget(Qt::BottomDockWidgetArea, runs);
+  // The model view shares the form's place: the form matters before a run, the model during.
+  model_dock_ = new ModelViewDock(*session_, this);
+  addDockWidget(Qt::LeftDockWidgetArea, model_dock_);
+  tabifyDockWidget(experiment, model_dock_);
+  experiment->raise();
+  connect(model_dock_, &ModelViewDock::drawableRunStarted, model_dock_, &QDockWidget::raise);
+  // The lesson panel sits at the right, closed until a lesson is opened (Run ▸ Lesson…).
+  lesson_dock_ = new LessonDock(session_->bridge(), [this] { return controller_->storePath(); }, this);
+  addDockWidget(Qt::RightDockWidgetArea, lesson_dock_);
+  lesson_dock_->hide();
+  connect(lesson_dock_, &LessonDock::stepChanged, this, &MainWindow::applyLessonStep);
+  connect(lesson_dock_, &LessonDock::stepStarted, this, &MainWindow::updateActions);
+  connect(lesson_dock_, &LessonDock::stepFinished, this, &MainWindow::updateActions);
+  connect(lesson_dock_, &LessonDock::failed, this, [this](const QString& m) {
+    banner_->showMessage(tr("Lesson: %1").arg(m), MessageBanner::Kind::error);
+  });
   // The runs table spans the full width under the plots, as in DESIGN §5.
   setCorner(Qt::BottomLeftCorner, Qt::BottomDockWidgetArea);
   setCorner(Qt::BottomRightCorner, Qt::BottomDockWidgetArea);
@@ -190,9 +210,15 @@ void MainWindow::createActions() {
                                tr("Find batch size"));
   find_batch_->setToolTip(tr("Search for the largest batch that fits in memory, and the fastest"));
   connect(find_batch_, &QAction::triggered, this, [this] { openBatchFinder()->show(); });
+  inference_ = new QAction(style()->standardIcon(QStyle::SP_MediaSeekForward), tr("Inference…"), this);
+  inference_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_I));
+  inference_->setToolTip(tr("Serve a model under load: latency against throughput, real-time "
+                            "against dynamic batching"));
+  connect(inference_, &QAction::triggered, this, [this] { openInference()->show(); });
   sweep_ = bar->addAction(style()->standardIcon(QStyle::SP_FileDialogListView), tr("Sweep…"));
   sweep_->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
   connect(sweep_, &QAction::triggered, this, [this] { openSweepDialog()->open(); });
+  bar->addAction(inference_);
   bar->addSeparator();
   open_store_ =
       bar->addAction(style()->standardIcon(QStyle::SP_DialogOpenButton), tr("Open store…"));
@@ -207,8 +233,21 @@ void MainWindow::createActions() {
   compare_->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
   bar->addAction(export_report_);
   bar->addAction(compare_);
+  bar->addSeparator();
+  presentation_ = new PresentationMode(*this, livePlots());
+  connect(presentation_, &PresentationMode::activeChanged, this, [this](bool on) {
+    lesson_dock_->setPresentationFont(on ? 18.0 : 0.0);
+    model_dock_->setPlotStyle(on ? high_contrast_plot_style() : default_plot_style());
+    // At 18 pt the side panels need a third of the screen between them to read a question.
+    for (QDockWidget* dock : {static_cast<QDockWidget*>(lesson_dock_),
+                              static_cast<QDockWidget*>(model_dock_)})
+      if (!on || dock->isVisible()) dock->setMinimumWidth(on ? 520 : 0);  // the kept ones
+  });
+  presentation_->toggleAction()->setIcon(style()->standardIcon(QStyle::SP_TitleBarMaxButton));
+  bar->addAction(presentation_->toggleAction());
   for (QAction* a :
-       {run_, pause_, stop_, sweep_, open_store_, settings_action_, export_report_, compare_})
+       {run_, pause_, stop_, sweep_, inference_, open_store_, settings_action_, export_report_,
+        compare_})
     a->setShortcutContext(Qt::WindowShortcut);
   connect(reports, &ReportExporter::exported, this, [this](const QString& path) {
     statusBar()->showMessage(tr("Wrote %1").arg(path), 8000);
@@ -235,17 +274,29 @@ void MainWindow::createMenus() {
       QKeySequence(Qt::CTRL | Qt::Key_Q));  // StandardKey Quit is empty on some platforms
   quit->setShortcutContext(Qt::WindowShortcut);
   quit->setMenuRole(QAction::QuitRole);
+  addAction(quit);  // Ctrl+Q still quits while presentation mode hides the menu bar
 
   QMenu* run = menuBar()->addMenu(tr("&Run"));
   for (QAction* a : {run_, pause_, stop_}) run->addAction(a);
   run->addSeparator();
   run->addAction(sweep_);
   run->addAction(find_batch_);
+  run->addSeparator();
+  run->addAction(inference_);
+  QAction* lesson = run->addAction(tr("Lesson…"), this, [this] {
+    lesson_dock_->show();
+    lesson_dock_->raise();
+  });
+  lesson->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
+  lesson->setShortcutContext(Qt::WindowShortcut);
+  addAction(lesson);
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
   for (QDockWidget* dock : findChildren<QDockWidget*>()) view->addAction(dock->toggleViewAction());
   view->addSeparator();
   view->addAction(tr("Reset layout"), this, [this] { restoreState(default_state_); });
+  view->addSeparator();
+  view->addAction(presentation_->toggleAction());
 
   QMenu* help = menuBar()->addMenu(tr("&Help"));
   QAction* keys = help->addAction(tr("Keyboard shortcuts"), this, &MainWindow::showShortcuts);
@@ -293,9 +344,11 @@ void MainWindow::showAbout() {
 
 void MainWindow::updateActions() {
   const bool busy = controller_->busy();
-  run_->setEnabled(form_->valid());
-  find_batch_->setEnabled(form_->valid());
-  sweep_->setEnabled(form_->valid());
+  // While a lesson step runs its runs own the worker's place: no second run beside them.
+  const bool lesson_running = lesson_dock_ && lesson_dock_->running();
+  run_->setEnabled(form_->valid() && !lesson_running);
+  find_batch_->setEnabled(form_->valid() && !lesson_running);
+  sweep_->setEnabled(form_->valid() && !lesson_running);
   const QString sweep_keys = sweep_->shortcut().toString(QKeySequence::NativeText);
   if (!form_->valid())
     sweep_->setToolTip(tr("Cannot sweep: %1").arg(form_->problem()));
@@ -381,6 +434,60 @@ void MainWindow::runExperiment() {
   statusBar()->showMessage(queued ? tr("Queued after the current run") : tr("Starting…"), 4000);
 }
 
+void MainWindow::applyLessonStep() {
+  // The step's plots are the ones shown large when presenting; its model views keep their dock.
+  std::vector<LivePlot*> plots;
+  bool model_view = false;
+  for (const PlotName name : lesson_dock_->stepPlots()) {
+    LivePlot* p = nullptr;
+    switch (name) {
+      case PlotName::loss:
+      case PlotName::accuracy: p = loss_; break;
+      case PlotName::throughput: p = throughput_; break;
+      case PlotName::memory: p = memory_; break;
+      case PlotName::batch_size: p = schedule_; break;
+      case PlotName::decision_boundary:
+      case PlotName::loss_surface: model_view = true; break;
+      default: break;  // the sweep plots live in the Sweep summary tab
+    }
+    if (p && std::find(plots.begin(), plots.end(), p) == plots.end()) plots.push_back(p);
+  }
+  if (plots.empty() && !model_view) plots = {loss_, throughput_};
+  if (plots.size() > 2) plots.resize(2);
+  presentation_->setPresentedPlots(plots);
+  std::vector<QDockWidget*> kept = {lesson_dock_};
+  if (model_view) {
+    kept.push_back(model_dock_);
+    model_dock_->raise();
+  }
+  presentation_->setKeptDocks(kept);
+}
+
+InferenceWindow* MainWindow::openInference() {
+  if (!inference_window_) {
+    inference_window_ = new InferenceWindow(
+        [this]() -> std::optional<RunConfig> {
+          if (!form_->valid()) return std::nullopt;
+          return form_->config();
+        },
+        controller_->storePath(), this);
+  }
+  // Runs that trained keep their model in the store: those can be served.
+  std::vector<std::pair<std::int64_t, QString>> runs;
+  const RunsTableModel& table = session_->table();
+  for (const std::int64_t id : table.runIds()) {
+    const RunRow* row = table.find(id);
+    if (!row || !(row->status == RunStatus::completed || row->status == RunStatus::stopped ||
+                  row->status == RunStatus::target_reached))
+      continue;
+    runs.emplace_back(id, tr("run #%1 %2 (trained, batch %3)").arg(id).arg(row->name).arg(row->batch));
+  }
+  std::sort(runs.begin(), runs.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  inference_window_->setStoredRuns(runs);
+  inference_window_->setStorePath(controller_->storePath());
+  return inference_window_;
+}
+
 std::vector<LivePlot*> MainWindow::livePlots() const {
   std::vector<LivePlot*> out;
   for (const PlotSlot& slot : plots_) out.push_back(slot.plot);
@@ -389,6 +496,7 @@ std::vector<LivePlot*> MainWindow::livePlots() const {
 
 void MainWindow::setPlotStyle(const PlotStyle& style) {
   for (const PlotSlot& slot : plots_) slot.plot->setStyle(style);
+  model_dock_->setPlotStyle(style);
 }
 
 void MainWindow::refreshPlots() {
@@ -556,6 +664,7 @@ void MainWindow::saveSettings() {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+  presentation_->leave();  // the layout remembered is the one to come back to, not full screen
   saveSettings();
   if (controller_->busy()) {
     statusBar()->showMessage(tr("Stopping the run…"));

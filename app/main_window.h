@@ -25,6 +25,10 @@ class LivePlot;
 class LossPlot;
 class MemoryPlot;
 class MessageBanner;
+class LessonDock;
+class ModelViewDock;
+class InferenceWindow;
+class PresentationMode;
 class RunController;
 class RunProgress;
 class RunSession;
@@ -67,6 +71,12 @@ class MainWindow final : public QMainWindow {
   QAction* findBatchAction() const { return find_batch_; }
   QAction* sweepAction() const { return sweep_; }
   SweepSummaryDock* sweepSummary() const { return sweep_summary_; }
+  // The running model drawn: decision boundary (2-D classification) or loss surface (2 params).
+  ModelViewDock* modelView() const { return model_dock_; }
+  // Run ▸ Lesson… (Ctrl+L): the guided lessons.
+  LessonDock* lessonDock() const { return lesson_dock_; }
+  // F5 / Esc: full screen, the lesson's or the loss and throughput plots large, high contrast.
+  PresentationMode* presentation() const { return presentation_; }
 
   // Run: starts the form's experiment, or queues it behind the running one.
   void runExperiment();
@@ -76,6 +86,9 @@ class MainWindow final : public QMainWindow {
   // Sweep…: a sweep dialog over the form's experiment; Start hands the sweep to the controller
   // (at once, or queued behind the run in progress).
   SweepDialog* openSweepDialog();
+  // Inference…: the serving view, with the store's trained runs as models to serve.
+  InferenceWindow* openInference();
+  QAction* inferenceAction() const { return inference_; }
   // Every action with a shortcut, one "Name<TAB>Keys" line each, as Help ▸ Keyboard shortcuts
   // lists them (read from the actions themselves, so the list cannot go stale).
   QString shortcutsText() const;
@@ -107,6 +120,8 @@ class MainWindow final : public QMainWindow {
   void refreshPlots();
   void refreshNextPlot();
   void onRunFinished(const RunFinished& finished);
+  // The lesson's step changed: its plots are the presented ones.
+  void applyLessonStep();
   void onSweepFinished(const SweepStatus& status);
 
   AppSettings& settings_;
@@ -126,7 +141,10 @@ class MainWindow final : public QMainWindow {
   QAction* stop_ = nullptr;
   QAction* find_batch_ = nullptr;
   QAction* sweep_ = nullptr;
+  QAction* inference_ = nullptr;
+  InferenceWindow* inference_window_ = nullptr;
   SweepSummaryDock* sweep_summary_ = nullptr;
+  PresentationMode* presentation_ = nullptr;
   QAction* open_store_ = nullptr;
   QAction* settings_action_ = nullptr;
   QAction* export_report_ = nullptr;
@@ -134,6 +152,8 @@ class MainWindow final : public QMainWindow {
   QByteArray default_state_;
   QDockWidget* experiment_dock_ = nullptr;
   QDockWidget* runs_dock_ = nullptr;
+  ModelViewDock* model_dock_ = nullptr;
+  LessonDock* lesson_dock_ = nullptr;
   QTimer plot_turn_;
   struct PlotSlot {
     LivePlot* plot = nullptr;

@@ -70,6 +70,19 @@ void QtEventBridge::on_eval(const EvalEvent& e) {
   notify(needed);
 }
 
+void QtEventBridge::on_extension(const ExtensionEvent& e) {
+  const auto* snapshot = dynamic_cast<const ParameterSnapshotEvent*>(&e);
+  if (!snapshot) return;
+  bool needed = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (pending_.snapshots.size() >= kMaxPendingSnapshots) return;
+    pending_.snapshots.push_back(*snapshot);
+    needed = mark_pending_locked();
+  }
+  notify(needed);
+}
+
 void QtEventBridge::on_log(const LogEvent& e) {
   bool needed = false;
   {

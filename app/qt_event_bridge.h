@@ -14,6 +14,7 @@
 #include <QObject>
 
 #include "engine/core/event_sink.h"
+#include "engine/train/parameter_snapshot.h"
 
 namespace batchlab {
 
@@ -21,6 +22,8 @@ class QtEventBridge final : public QObject, public EventSink {
   Q_OBJECT
  public:
   static constexpr std::size_t kMaxPendingSteps = std::size_t{1} << 18;
+  // Parameter snapshots waiting beyond this are dropped (oldest kept: a path's start matters).
+  static constexpr std::size_t kMaxPendingSnapshots = std::size_t{1} << 14;
 
   struct Batch {
     std::vector<RunStarted> started;
@@ -28,9 +31,11 @@ class QtEventBridge final : public QObject, public EventSink {
     std::vector<EvalEvent> evals;
     std::vector<LogEvent> logs;
     std::vector<RunFinished> finished;
+    std::vector<ParameterSnapshotEvent> snapshots;
     std::size_t dropped_steps = 0;
     bool empty() const {
-      return started.empty() && steps.empty() && evals.empty() && logs.empty() && finished.empty();
+      return started.empty() && steps.empty() && evals.empty() && logs.empty() &&
+             finished.empty() && snapshots.empty();
     }
   };
 
@@ -48,6 +53,8 @@ class QtEventBridge final : public QObject, public EventSink {
   void on_eval(const EvalEvent& e) override;
   void on_log(const LogEvent& e) override;
   void on_run_finished(const RunFinished& e) override;
+  // Parameter snapshots (the 2-D views); other extension kinds are not the window's.
+  void on_extension(const ExtensionEvent& e) override;
 
  signals:
   void eventsAvailable();

@@ -25,6 +25,15 @@ void lower_worker_priority() {
 
 }  // namespace
 
+SnapshotPolicy RunController::viewSnapshots() {
+  SnapshotPolicy p;
+  p.enabled = true;
+  p.min_interval_s = 0.2;
+  p.max_parameters = std::int64_t{1} << 18;
+  p.every_step_max_parameters = 16;
+  return p;
+}
+
 RunController::RunController(EventSink* sink, QObject* parent) : QObject(parent), sink_(sink) {
   qRegisterMetaType<batchlab::RunFinished>("batchlab::RunFinished");
   qRegisterMetaType<batchlab::SweepStatus>("batchlab::SweepStatus");
@@ -100,6 +109,7 @@ void RunController::startNext() {
     options.extra_sink = sink_;
     options.control = &control_;
     options.source = "experiment form";
+    options.snapshots = viewSnapshots();
     thread_ = QThread::create([config = std::get<RunConfig>(job), options, outcome] {
       lower_worker_priority();
       try {
@@ -124,6 +134,7 @@ void RunController::runSweepJob(const SweepJob& job, const std::shared_ptr<Outco
   options.control = &control_;
   options.source = "sweep " + job.sweep.name;
   options.step_time = job.step_time;
+  options.snapshots = viewSnapshots();
   SweepStatus last;
   last.name = QString::fromStdString(job.sweep.name);
   // Between runs only: a queued call per run start and end, dropped if the controller has moved

@@ -26,6 +26,7 @@
 #include "engine/core/run_config.h"
 #include "engine/core/run_control.h"
 #include "engine/experiment/sweep.h"
+#include "engine/train/parameter_snapshot.h"
 
 class QThread;
 
@@ -53,6 +54,9 @@ class RunController final : public QObject {
  public:
   // The worker thread's nice value (Linux): the GUI thread wins the CPU when both want it.
   static constexpr int kWorkerNice = 5;
+  // The parameter snapshots the window's Model dock draws from: at most five a second, every
+  // step for a model of a few parameters (a path across a loss surface).
+  static SnapshotPolicy viewSnapshots();
 
   // `sink` receives every event of every run (it must outlive the controller).
   explicit RunController(EventSink* sink, QObject* parent = nullptr);

@@ -68,6 +68,7 @@ void RunSession::drainNow() {
     table_.upsert(row);
   }
   if (!batch.steps.empty()) emit progress(batch.steps.back());
+  for (const auto& e : batch.snapshots) emit parameterSnapshot(e.run_id, e.step, e.parameters);
   for (const auto& e : batch.logs)
     emit logMessage(QString::fromStdString(e.message), static_cast<int>(e.level));
   for (const auto& e : batch.finished) {
@@ -158,7 +159,9 @@ void RunSession::loadSeries(std::int64_t id) {
     Loaded out;
     try {
       const RunStore store(path);
-      out.steps = store.steps(id);
+      // Decimated on read: a 10⁷-step run loads as kLoadedSteps points spread over it (the
+      // plots draw at most a few thousand per axis anyway); a live run keeps every step.
+      out.steps = store.steps(id, RunSession::kLoadedSteps);
       out.evals = store.evals(id);
     } catch (const std::exception& e) {
       out.error = QString::fromUtf8(e.what());

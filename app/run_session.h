@@ -24,6 +24,8 @@ namespace batchlab {
 class RunSession final : public QObject {
   Q_OBJECT
  public:
+  // The most steps of a stored run read into the plots (RunStore::steps decimates on read).
+  static constexpr std::int64_t kLoadedSteps = 20000;
   static constexpr int kDrainIntervalMs = 33;
 
   explicit RunSession(QObject* parent = nullptr);
@@ -49,6 +51,9 @@ class RunSession final : public QObject {
   void updated();
   void runStarted(const batchlab::RunStarted& started);
   void progress(const batchlab::StepEvent& last_step);
+  // The parameters of a run after `step` (only when the controller asks for snapshots).
+  void parameterSnapshot(std::int64_t run_id, std::int64_t step,
+                         const std::vector<float>& parameters);
   void runFinished(const batchlab::RunFinished& finished);
   void logMessage(const QString& text, int level);
   void storeError(const QString& message);

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# CPU benchmark: our Eigen backend against libtorch (Debian's libtorch-dev) on the MLP
-# 784-256-256-10, SGD with momentum, float32. Installs the peer if missing (bench only), builds in
+# CPU benchmarks: our Eigen backend against libtorch (Debian's libtorch-dev) on the MLP
+# 784-256-256-10, float32: training (SGD with momentum; the default) or, with `infer` first,
+# forward-only batch inference and single-request latency.
+#   bench/run_cpu.sh [train|infer] [--threads N] [--seconds S] [--batches ...] Installs the peer if missing (bench only), builds in
 # build-bench/, and runs with OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset so OpenBLAS picks its
 # best kernels for this CPU (the peer gets its best).
 set -euo pipefail
@@ -16,5 +18,10 @@ if [[ ${#need[@]} -gt 0 ]]; then
 fi
 cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DBATCHLAB_GUI=OFF \
   -DBATCHLAB_TESTS=OFF -DBATCHLAB_BENCH=ON >/dev/null
-cmake --build build-bench --target cpu_vs_libtorch
-exec env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE build-bench/bench/cpu_vs_libtorch "$@"
+bench=cpu_vs_libtorch
+case "${1:-}" in
+  train) shift ;;
+  infer) bench=infer_vs_libtorch; shift ;;
+esac
+cmake --build build-bench --target "$bench"
+exec env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "build-bench/bench/$bench" "$@"

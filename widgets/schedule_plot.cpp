@@ -368,6 +368,15 @@ bool SchedulePlot::dataXRange(QCPRange& range) const {
 
 void SchedulePlot::fitValueAxis() {
   LivePlot::fitValueAxis();
+  // The batch axis spans whole powers of two, so a constant batch of 32 sits between labelled
+  // ticks 16 and 64 (on its own tick 32) instead of on a 30–34 range with no tick at all.
+  QCPAxis* y = plot()->yAxis;
+  const QCPRange fitted = y->range();
+  if (fitted.lower > 0 && fitted.upper > 0) {
+    const double lo = std::exp2(std::floor(std::log2(fitted.lower * 1.0001)));
+    const double hi = std::exp2(std::ceil(std::log2(fitted.upper / 1.0001)));
+    programmatic([&] { y->setRange(std::max(lo, 0.5), hi); });
+  }
   QCPAxis* y2 = plot()->yAxis2;
   bool found = false;
   QCPRange range;

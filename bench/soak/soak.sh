@@ -13,9 +13,11 @@
 # seconds, default 0.25), OUT_DIR/<phase>.log and a
 # summary per phase (peak and last RSS, RSS growth over the second half — a bounded window
 # keeps it near 0 —, store size, wall time, exit code) on stdout and in OUT_DIR/summary.txt.
-# Needs build/ (scripts/build.sh), Xvfb, python3. Event-loop latency is not measured here: the
-# window has no probe an outside script can read (tests/app's responsiveness test measures timer
-# gaps in-process instead).
+# Event-loop latency: the window's --latency-log writes the worst gap of a 10 ms GUI-thread timer
+# once a second (OUT_DIR/<phase>-latency.csv); the summary gives the worst gap of each phase and
+# the seconds over 100 ms. The reopen phase ticks the big run (--plot-runs) and the window prints
+# how long the store's (decimated) read into the plots took.
+# Needs build/ (scripts/build.sh), Xvfb, python3.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 app="${BATCHLAB_APP:-$root/build/app/batchlab}"
@@ -60,7 +62,8 @@ watch_window() {
   shift
   local start=$SECONDS t0
   t0=$(date +%s.%N)
-  "$app" --db "$store" --settings "$settings" "$@" >"$out/$phase.log" 2>&1 &
+  "$app" --db "$store" --settings "$settings" --latency-log "$out/$phase-latency.csv" "$@" \
+    >"$out/$phase.log" 2>&1 &
   local pid=$!
   while kill -0 "$pid" 2>/dev/null; do
     local mem
@@ -72,9 +75,10 @@ watch_window() {
   done
   local rc=0
   wait "$pid" || rc=$?
-  python3 - "$samples" "$phase" "$((SECONDS - start))" "$rc" <<'EOF' | tee -a "$summary"
-import csv, sys
-path, phase, wall, rc = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+  python3 - "$samples" "$phase" "$((SECONDS - start))" "$rc" "$out/$phase-latency.csv" \
+    "$out/$phase.log" <<'EOF' | tee -a "$summary"
+import csv, os, re, sys
+path, phase, wall, rc, latency, log = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
 rows = [r for r in csv.DictReader(open(path)) if r["phase"] == phase]
 rss = [int(r["rss_kib"]) for r in rows]
 peak = max(int(r["peak_rss_kib"]) for r in rows) if rows else 0
@@ -83,8 +87,13 @@ if not rss:
     sys.exit()
 half = rss[len(rss) // 2:]
 growth = (half[-1] - half[0]) / 1024
+gaps = [float(r["worst_gap_ms"]) for r in csv.DictReader(open(latency))] if os.path.exists(latency) else []
+fluid = (f", worst 10 ms-timer gap {max(gaps):.0f} ms, {sum(g > 100 for g in gaps)} of {len(gaps)} s over 100 ms"
+         if gaps else ", no latency log")
+plotted = re.findall(r"plotted .*", open(log).read()) if os.path.exists(log) else []
 print(f"{phase}: exit {rc}, {wall} s, RSS peak {peak / 1024:.0f} MiB, last {rss[-1] / 1024:.0f} MiB, "
-      f"second-half growth {growth:+.0f} MiB, store {int(rows[-1]['store_bytes']) / 2**20:.0f} MiB")
+      f"second-half growth {growth:+.0f} MiB, store {int(rows[-1]['store_bytes']) / 2**20:.0f} MiB"
+      + fluid + (f"; {plotted[-1]}" if plotted else ""))
 EOF
 }
 
@@ -128,7 +137,8 @@ print(f"big store: run {run} with {n} steps")
 EOF
       saved_store="$store"
       store="$big"
-      watch_window reopen --quit-when-done
+      big_run=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT max(id) FROM runs').fetchone()[0])" "$big")
+      watch_window reopen --plot-runs "$big_run" --quit-when-done
       store="$saved_store"
       ;;
     *) echo "soak: unknown phase $phase" >&2; exit 2 ;;

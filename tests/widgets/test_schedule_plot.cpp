@@ -65,6 +65,7 @@ class TestSchedulePlot : public QObject {
   void shortTailBatchesDoNotFillTheZoomedOutLine();
   void constantPlanIsOneLine();
   void xRangeFollowsTheTickedRunsNotThePlan();
+  void constantBatchSitsBetweenPowerOfTwoTicks();
 };
 
 void TestSchedulePlot::planIsDrawnAsGivenAndSpansTheXAxis() {
@@ -250,6 +251,30 @@ void TestSchedulePlot::constantPlanIsOneLine() {
     QVERIFY(!drawn.empty());
     for (const auto& [x, y] : drawn) QCOMPARE(y, 128.0);
   }
+}
+
+void TestSchedulePlot::constantBatchSitsBetweenPowerOfTwoTicks() {
+  SeriesModel model;
+  SchedulePlot plot(model);
+  plot.resize(600, 400);
+  RunConfig constant = stepped_config();
+  constant.batch.schedule.kind = ScheduleKind::constant;
+  constant.batch.size = 32;
+  constant.stop.epochs = 3.0;
+  plot.setPlan(planned_schedule(constant, 320), "form");
+  plot.refresh(true);
+  QCPAxis* y = plot.plot()->yAxis;
+  // Whole powers of two around 32, not a 30–34 sliver with no tick on it.
+  QCOMPARE(y->range().lower, 16.0);
+  QCOMPARE(y->range().upper, 64.0);
+  QCOMPARE(y->scaleType(), QCPAxis::stLogarithmic);
+  plot.plot()->replot();
+  QVector<double> ticks;
+  QVector<QString> labels;
+  y->ticker()->generate(y->range(), QLocale(), QLatin1Char('g'), 6, ticks, nullptr, &labels);
+  QVERIFY2(ticks.contains(32.0), qPrintable(QStringLiteral("%1 ticks").arg(ticks.size())));
+  for (const double t : ticks)
+    QVERIFY2(std::exp2(std::round(std::log2(t))) == t, qPrintable(QString::number(t)));
 }
 
 void TestSchedulePlot::xRangeFollowsTheTickedRunsNotThePlan() {
