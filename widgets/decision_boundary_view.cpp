@@ -107,11 +107,17 @@ void DecisionBoundaryView::onComputed() {
 void DecisionBoundaryView::drawGrid() {
   if (!grid_) return;
   const BoundaryGrid& g = *grid_;
-  map_->data()->setSize(g.nx, g.ny);
-  map_->data()->setRange(QCPRange(g.cellX(0), g.cellX(g.nx - 1)), QCPRange(g.cellY(0), g.cellY(g.ny - 1)));
+  // A new data object handed over with setData: writing cells of the map's own data leaves
+  // its cached image as it was (QCustomPlot 2.1 redraws the image only when told).
+  auto* data = new QCPColorMapData(g.nx, g.ny, QCPRange(g.cellX(0), g.cellX(g.nx - 1)),
+                                   QCPRange(g.cellY(0), g.cellY(g.ny - 1)));
   for (int j = 0; j < g.ny; ++j)
-    for (int i = 0; i < g.nx; ++i) map_->data()->setCell(i, j, g.at(i, j));
-  map_->setDataRange(QCPRange(-0.5, std::max(class_count_, 2) - 0.5));
+    for (int i = 0; i < g.nx; ++i) data->setCell(i, j, g.at(i, j));
+  map_->setData(data, false);  // the map takes ownership
+  // QCustomPlot picks a level by truncating (value − lower)·(levels − 1)/range: with the range
+  // 0 … classes − 1, class c is level c exactly (a range of ±½ around the classes put two
+  // classes on one level).
+  map_->setDataRange(QCPRange(0, std::max(class_count_, 2) - 1));
   title_->setText(tr("Decision boundary after step %L1").arg(grid_step_));
   plot_->replot(QCustomPlot::rpQueuedReplot);
 }

@@ -93,10 +93,11 @@ void LossSurfaceView::onComputed() {
   try {
     surface_ = watcher_.result();
     const LossSurface& s = *surface_;
-    map_->data()->setSize(s.n, s.n);
-    map_->data()->setRange(QCPRange(s.p0_lo, s.p0_hi), QCPRange(s.p1_lo, s.p1_hi));
+    // A new data object through setData, so the map redraws its cached image.
+    auto* data = new QCPColorMapData(s.n, s.n, QCPRange(s.p0_lo, s.p0_hi), QCPRange(s.p1_lo, s.p1_hi));
     for (int j = 0; j < s.n; ++j)
-      for (int i = 0; i < s.n; ++i) map_->data()->setCell(i, j, std::max(s.at(i, j), 1e-12));
+      for (int i = 0; i < s.n; ++i) data->setCell(i, j, std::max(s.at(i, j), 1e-12));
+    map_->setData(data, false);
     map_->rescaleDataRange(true);
     plot_->xAxis->setRange(s.p0_lo, s.p0_hi);
     plot_->yAxis->setRange(s.p1_lo, s.p1_hi);

@@ -144,6 +144,15 @@ void TestDecisionBoundary::snapshotsAreComputedOffTheGuiThreadAndThrottled() {
   QCOMPARE(ready.last().at(0).toLongLong(), view.gridStep());
   QVERIFY(view.grid().has_value());
   QCOMPARE(view.grid()->nx, DecisionBoundaryView::kGrid);
+  // Each class is drawn in its own colour: the map's gradient gives class 0 and class 1
+  // different colours over its data range (once both landed on one level: one flat colour).
+  QCPColorMap* map = nullptr;
+  for (int i = 0; i < view.plot()->plottableCount(); ++i)
+    if (auto* m = qobject_cast<QCPColorMap*>(view.plot()->plottable(i))) map = m;
+  QVERIFY(map);
+  const QCPRange range = map->dataRange();
+  QVERIFY(map->gradient().color(0, range) != map->gradient().color(1, range));
+  QCOMPARE(map->data()->cell(0, 0), static_cast<double>(view.grid()->at(0, 0)));
 }
 
 void TestDecisionBoundary::aSetThatIsNot2dSaysSo() {
