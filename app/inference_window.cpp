@@ -167,7 +167,11 @@ void InferenceWindow::buildControls(QWidget* panel) {
   slo_->setToolTip(tr("Latency objective on the p99: drawn on the plots; adaptive holds it; a "
                       "sweep names the best setting under it"));
   form->addRow(tr("p99 objective"), slo_);
-  virtual_clock_ = new QCheckBox(tr("Virtual clock (deterministic, faster than real time)"), panel);
+  virtual_clock_ = new QCheckBox(tr("Virtual clock (deterministic)"), panel);
+  virtual_clock_->setToolTip(tr("Each batch size's service time is measured once on the backend, "
+                                "then the run is simulated, faster than real time and the same "
+                                "every time; unticked, requests really wait and batches really "
+                                "run"));
   form->addRow(QString(), virtual_clock_);
   sweep_box_ = new QCheckBox(tr("Sweep the preset's rates and settings"), panel);
   sweep_box_->setToolTip(tr("Runs every setting of the serving preset's sweep at every offered "
@@ -497,8 +501,9 @@ void InferenceWindow::replotAll() {
     if (p == latency_ && slo_->value() > 0)
       p->yAxis->setRangeUpper(std::max(p->yAxis->range().upper, slo_->value() * 1.2));
     if (p == sweep_ && slo_->value() > 0)
-      p->yAxis->setRange(std::min(p->yAxis->range().lower, slo_->value() / 2),
-                         std::max(p->yAxis->range().upper, slo_->value() * 2));
+      // A log axis: room of a factor 1.5 below the lowest point and 2 above the objective.
+      p->yAxis->setRange(std::min(p->yAxis->range().lower / 1.5, slo_->value() / 2),
+                         std::max(p->yAxis->range().upper * 1.5, slo_->value() * 2));
     if (p != sweep_ && p != histogram_) p->yAxis->setRangeLower(0);
     p->replot(QCustomPlot::rpQueuedReplot);
   }

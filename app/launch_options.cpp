@@ -10,6 +10,7 @@
 #include <QPixmap>
 #include <QTimer>
 
+#include "app/inference_window.h"
 #include "app/lesson_dock.h"
 #include "app/main_window.h"
 #include "app/presentation_mode.h"
@@ -52,6 +53,10 @@ void add_launch_options(QCommandLineParser& parser) {
        "Tick these stored runs so their points load into the plots; prints how long the load "
        "took (with --quit-when-done, quits once they are drawn).",
        "ID,..."},
+      {"inference",
+       "Open the Inference window on serving preset NAME; with --run, serve it as the preset "
+       "says (its sweep included).",
+       "NAME"},
       {"latency-log",
        "Append the GUI thread's worst 10 ms-timer gap to PATH once a second (for soak tests).",
        "PATH"},
@@ -77,6 +82,7 @@ LaunchOptions read_launch_options(const QCommandLineParser& parser) {
   o.present = parser.isSet("present");
   o.lesson = parser.value("lesson");
   o.latency_log = parser.value("latency-log");
+  o.inference = parser.value("inference");
   for (const QString& id : parser.value("plot-runs").split(QLatin1Char(','), Qt::SkipEmptyParts))
     o.plot_runs.push_back(id.trimmed().toLongLong());
   o.lesson_step = parser.value("step").toInt();
@@ -100,6 +106,7 @@ bool Automation::start() {
     return true;
   }
   if (!options_.lesson.isEmpty()) return startLesson();
+  if (!options_.inference.isEmpty()) return startInference();
   if (options_.present) window_.presentation()->enter();
   if (!options_.sweep.isEmpty()) return startSweep();
   if (!options_.preset.isEmpty()) {
@@ -165,6 +172,32 @@ bool Automation::startSweep() {
   });
   connect(window_.controller(), &RunController::idle, this, &Automation::onIdle);
   window_.controller()->submitSweep(sweep);
+  return true;
+}
+
+bool Automation::startInference() {
+  InferenceWindow* w = window_.openInference();
+  QString error;
+  if (!w->loadPreset(options_.inference, error)) {
+    std::fprintf(stderr, "batchlab: %s\n", error.toLocal8Bit().constData());
+    exit_code_ = 2;
+    return false;
+  }
+  w->show();
+  shot_target_ = w;
+  const auto done = [this] { QTimer::singleShot(300, this, &Automation::finish); };
+  if (!options_.run) {
+    if (!options_.screenshot.isEmpty() || options_.quit_when_done) done();
+    return true;
+  }
+  connect(&w->job(), &ServingJob::finished, this, done);
+  connect(&w->job(), &ServingJob::sweepFinished, this, done);
+  connect(&w->job(), &ServingJob::failed, this, [this](const QString& m) {
+    std::fprintf(stderr, "batchlab: %s\n", m.toLocal8Bit().constData());
+    exit_code_ = 1;
+    QTimer::singleShot(0, this, &Automation::finish);
+  });
+  w->serve();
   return true;
 }
 

@@ -33,6 +33,7 @@ struct LaunchOptions {
   bool present = false;         // --present: start in presentation mode
   QString lesson;               // --lesson NAME|PATH: open it; with --step K, run step K (1-based)
   QList<qint64> plot_runs;      // --plot-runs ID,...: tick these stored runs (their points load)
+  QString inference;            // --inference PRESET: open the Inference window on a serving preset
   QString latency_log;          // --latency-log PATH: the GUI thread's timer gaps, once a second
   int lesson_step = 0;          // 0: open the lesson at its first step and run nothing
 };
@@ -65,6 +66,7 @@ class Automation final : public QObject {
   bool startSweep();
   bool startLesson();
   void plotStoredRuns();
+  bool startInference();
   void onIdle();
   void finish();
 

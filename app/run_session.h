@@ -25,7 +25,7 @@ class RunSession final : public QObject {
   Q_OBJECT
  public:
   // The most steps of a stored run read into the plots (RunStore::steps decimates on read).
-  static constexpr std::int64_t kLoadedSteps = 20000;
+  static constexpr std::int64_t kLoadedSteps = 10000;
   static constexpr int kDrainIntervalMs = 33;
 
   explicit RunSession(QObject* parent = nullptr);
