@@ -8,6 +8,7 @@
 
 #include "qcustomplot.h"
 #include "widgets/image_grid.h"
+#include "widgets/sweep_plots.h"
 
 namespace batchlab {
 namespace {
@@ -35,6 +36,9 @@ DatasetPreview::DatasetPreview(QWidget* parent) : QWidget(parent) {
   scatter_->xAxis->setLabel(tr("feature 0"));
   scatter_->yAxis->setLabel(tr("feature 1"));
   scatter_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+  // The class legend in its own row under the axes, never over the points it names.
+  legend_below(*scatter_, 4);
+  scatter_->legend->setVisible(false);
   grid_ = new ImageGrid(pages_);
   message_ = new QLabel(pages_);
   message_->setWordWrap(true);
@@ -135,9 +139,6 @@ void DatasetPreview::showScatter() {
   QFont legend_font = font();
   legend_font.setPointSizeF(legend_font.pointSizeF() * 0.8);
   scatter_->legend->setFont(legend_font);
-  // See-through, so the points under it still show.
-  scatter_->legend->setBrush(QColor(255, 255, 255, 170));
-  scatter_->legend->setBorderPen(QPen(QColor(0, 0, 0, 60)));
   for (int c = 0; c < classes; ++c) {
     QCPGraph* g = scatter_->addGraph();
     g->setLineStyle(QCPGraph::lsNone);

@@ -44,6 +44,7 @@ class ThroughputPlot final : public LivePlot {
   std::map<std::int64_t, RunCache> cache_;
   DecimatedSeries scratch_;
   RunLegend legend_;
+  QCPItemText* spikes_note_ = nullptr;  // shown while a drawn run has evaluations
 };
 
 }  // namespace batchlab
