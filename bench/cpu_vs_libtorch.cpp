@@ -4,7 +4,6 @@
 // (6 × parameters × samples/s) and its share of this machine's float GEMM peak, measured here
 // (the better of Eigen's and libtorch's 2048³ sgemm).
 // Usage: cpu_vs_libtorch [--threads N] [--seconds S] [--batches 1,8,64,512,4096]
-#include <dlfcn.h>
 #include <torch/torch.h>
 
 #include <Eigen/Core>
@@ -17,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_common.h"
 #include "engine/backend/backend.h"
 #include "engine/core/rng.h"
 #include "engine/train/trainer.h"
@@ -26,24 +26,12 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr int kFeatures = 784;
-constexpr int kClasses = 10;
+constexpr int kFeatures = bench::kBenchFeatures;
+constexpr int kClasses = bench::kBenchClasses;
 constexpr std::int64_t kRows = 16384;
+using bench::cap_openblas_threads;
 
-Dataset fashion_shaped() {
-  Dataset d;
-  d.name = "random 784-d, 10 classes";
-  d.task = Task::classification;
-  d.rows = kRows;
-  d.features = kFeatures;
-  d.outputs = kClasses;
-  d.x.resize(static_cast<std::size_t>(kRows * kFeatures));
-  d.labels.resize(static_cast<std::size_t>(kRows));
-  Rng rng(42);
-  for (auto& v : d.x) v = static_cast<float>(rng.normal());
-  for (auto& l : d.labels) l = static_cast<std::int32_t>(rng.below(kClasses));
-  return d;
-}
+Dataset fashion_shaped() { return bench::fashion_shaped(kRows); }
 
 double ours(const DatasetSplit& data, std::int64_t batch, int threads, double seconds) {
   RunConfig c;
@@ -67,15 +55,6 @@ double ours(const DatasetSplit& data, std::int64_t batch, int threads, double se
   return f.summary.samples_per_s_median;
 }
 
-// torch::set_num_threads does not reach the pthread pool of Debian's OpenBLAS, which otherwise
-// runs libtorch's GEMMs on every core whatever --threads says. Returns whether it was capped.
-bool cap_openblas_threads(int threads) {
-  using SetThreads = void (*)(int);
-  void* fn = dlsym(RTLD_DEFAULT, "openblas_set_num_threads");
-  if (fn == nullptr) return false;
-  reinterpret_cast<SetThreads>(fn)(threads);
-  return true;
-}
 
 double median(std::vector<double> v) {
   std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());

@@ -6,7 +6,6 @@
 // forward pass on a slice it does not copy (so the comparison favours the peer a little).
 // Then the single-request latency at batch 1 (median and p99 over many requests).
 // Usage: infer_vs_libtorch [--threads N] [--seconds S] [--batches 1,8,64,1024]
-#include <dlfcn.h>
 #include <torch/torch.h>
 
 #include <Eigen/Core>
@@ -19,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_common.h"
 #include "engine/backend/backend.h"
 #include "engine/core/rng.h"
 #include "engine/serve/offline_infer.h"
@@ -28,24 +28,12 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr int kFeatures = 784;
-constexpr int kClasses = 10;
+constexpr int kFeatures = bench::kBenchFeatures;
+constexpr int kClasses = bench::kBenchClasses;
 constexpr std::int64_t kRows = 8192;
+using bench::cap_openblas_threads;
 
-Dataset fashion_shaped() {
-  Dataset d;
-  d.name = "random 784-d, 10 classes";
-  d.task = Task::classification;
-  d.rows = kRows;
-  d.features = kFeatures;
-  d.outputs = kClasses;
-  d.x.resize(static_cast<std::size_t>(kRows * kFeatures));
-  d.labels.resize(static_cast<std::size_t>(kRows));
-  Rng rng(42);
-  for (auto& v : d.x) v = static_cast<float>(rng.normal());
-  for (auto& l : d.labels) l = static_cast<std::int32_t>(rng.below(kClasses));
-  return d;
-}
+Dataset fashion_shaped() { return bench::fashion_shaped(kRows); }
 
 MlpSpec spec() {
   MlpSpec s;
@@ -55,14 +43,6 @@ MlpSpec spec() {
   return s;
 }
 
-// Same reason as in cpu_vs_libtorch.cpp: torch::set_num_threads does not reach OpenBLAS's pool.
-bool cap_openblas_threads(int threads) {
-  using SetThreads = void (*)(int);
-  void* fn = dlsym(RTLD_DEFAULT, "openblas_set_num_threads");
-  if (fn == nullptr) return false;
-  reinterpret_cast<SetThreads>(fn)(threads);
-  return true;
-}
 
 double percentile(std::vector<double> v, double q) {
   const auto k = static_cast<std::ptrdiff_t>(q * static_cast<double>(v.size() - 1));

@@ -1,0 +1,44 @@
+// defines: kBenchFeatures, kBenchClasses, fashion_shaped, cap_openblas_threads
+// What both CPU benchmarks against libtorch share: Fashion-MNIST-shaped random data and the
+// OpenBLAS thread cap that makes "same threads" true for the peer.
+#pragma once
+
+#include <dlfcn.h>
+
+#include <cstdint>
+
+#include "engine/core/rng.h"
+#include "engine/data/dataset.h"
+
+namespace batchlab::bench {
+
+inline constexpr int kBenchFeatures = 784;
+inline constexpr int kBenchClasses = 10;
+
+// `rows` random 784-d rows with labels 0–9, the same every time (seed 42).
+inline Dataset fashion_shaped(std::int64_t rows) {
+  Dataset d;
+  d.name = "random 784-d, 10 classes";
+  d.task = Task::classification;
+  d.rows = rows;
+  d.features = kBenchFeatures;
+  d.outputs = kBenchClasses;
+  d.x.resize(static_cast<std::size_t>(rows * kBenchFeatures));
+  d.labels.resize(static_cast<std::size_t>(rows));
+  Rng rng(42);
+  for (auto& v : d.x) v = static_cast<float>(rng.normal());
+  for (auto& l : d.labels) l = static_cast<std::int32_t>(rng.below(kBenchClasses));
+  return d;
+}
+
+// torch::set_num_threads does not reach the pthread pool of Debian's OpenBLAS, which otherwise
+// runs libtorch's GEMMs on every core whatever --threads says. Returns whether it was capped.
+inline bool cap_openblas_threads(int threads) {
+  using SetThreads = void (*)(int);
+  void* fn = dlsym(RTLD_DEFAULT, "openblas_set_num_threads");
+  if (fn == nullptr) return false;
+  reinterpret_cast<SetThreads>(fn)(threads);
+  return true;
+}
+
+}  // namespace batchlab::bench
