@@ -11,6 +11,7 @@
 #include "engine/core/format.h"
 #include "engine/data/load_dataset.h"
 #include "engine/experiment/config_io.h"
+#include "engine/experiment/preset_lookup.h"
 #include "engine/experiment/environment.h"
 #include "engine/experiment/run_store.h"
 #include "engine/experiment/sweep.h"
@@ -65,6 +66,19 @@ int cmd_presets() {
   const auto sweeps = list_sweep_presets();
   if (!sweeps.empty()) std::printf("\nsweeps (batchlab-cli sweep NAME):\n");
   for (const auto& p : sweeps) std::printf("%-28s %s\n", p.name.c_str(), p.description.c_str());
+  // Serving presets (infer, serve) and lessons (the window's Lesson panel, batchlab --lesson).
+  const struct {
+    PresetKind kind;
+    const char* heading;
+  } more[] = {{PresetKind::serving, "serving (batchlab-cli infer|serve NAME)"},
+              {PresetKind::lesson, "lessons (batchlab --lesson NAME)"}};
+  for (const auto& m : more) {
+    const auto presets = list_presets(m.kind);
+    if (!presets.empty()) std::printf("\n%s:\n", m.heading);
+    for (const auto& p : presets)
+      std::printf("%-28s %s\n", p.name.c_str(),
+                  (p.title.empty() ? p.description : p.title).c_str());
+  }
   return kExitOk;
 }
 
