@@ -44,6 +44,7 @@ void RunSession::drainNow() {
     row.status = RunStatus::running;
     row.batch = starting_batch(e);  // kept while it runs: what reopening the store shows
     row.batch_scheduled = e.config.batch.schedule.kind != ScheduleKind::constant;
+    row.replicas = std::max(1, e.config.parallel.replicas);
     row.lr = e.config.optimizer.lr;
     row.visible = true;
     table_.upsert(row);

@@ -198,6 +198,12 @@ QWidget* ExperimentForm::buildBatchGroup() {
   lineField(form, tr("Batch size"), "batch.size", tr("Effective batch B each update sees"));
   lineField(form, tr("Accumulate"), "batch.accumulate",
             tr("Split B into this many micro-batches: less memory, same maths"));
+  lineField(form, tr("Replicas"), "parallel.replicas",
+            tr("Data-parallel: split B across this many replicas (CPU threads), average their "
+               "gradients, one update: the same maths as one device at B"));
+  checkField(form, tr("Overlap all-reduce"), "parallel.overlap",
+             tr("Reduce each layer's gradient while earlier layers still compute (off: after "
+                "the whole backward pass, to see what the overlap gains)"));
   comboField(form, tr("Sampling"), "batch.sampling", names_of<Sampling>(),
              tr("reshuffle every epoch, fixed order, or with replacement"));
   checkField(form, tr("Drop last partial batch"), "batch.drop_last", {});

@@ -76,6 +76,8 @@ void ExperimentForm::setConfig(const RunConfig& c) {
   setText("batch.strategy", qs(to_string(c.batch.strategy)));
   setText("batch.size", QString::number(c.batch.size));
   setText("batch.accumulate", QString::number(c.batch.accumulate));
+  setText("parallel.replicas", QString::number(c.parallel.replicas));
+  setText("parallel.overlap", c.parallel.overlap ? "true" : "false");
   setText("batch.sampling", qs(to_string(c.batch.sampling)));
   setText("batch.drop_last", c.batch.drop_last ? "true" : "false");
   setText("batch.lr_scaling.rule", qs(to_string(c.batch.lr_scaling.rule)));
@@ -227,6 +229,8 @@ void ExperimentForm::readFields(RunConfig& c, FieldErrors& errors) const {
   choice("batch.strategy", c.batch.strategy);
   count("batch.size", 1, c.batch.size);
   count("batch.accumulate", 1, c.batch.accumulate);
+  count("parallel.replicas", 1, c.parallel.replicas);
+  c.parallel.overlap = text("parallel.overlap") == "true";
   choice("batch.sampling", c.batch.sampling);
   c.batch.drop_last = text("batch.drop_last") == "true";
   choice("batch.lr_scaling.rule", c.batch.lr_scaling.rule);

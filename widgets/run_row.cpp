@@ -1,5 +1,6 @@
 #include "widgets/run_row.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <QLocale>
@@ -65,6 +66,10 @@ RunRow row_from_record(const RunRecord& record) {
             to_string(ScheduleKind::constant);
       full_batch = strategy == to_string(BatchStrategy::full);
     }
+    const auto parallel = config.find("parallel");
+    if (parallel != config.end() && parallel->is_object() && parallel->contains("replicas") &&
+        (*parallel)["replicas"].is_number_integer())
+      row.replicas = std::max(1, (*parallel)["replicas"].get<int>());
     const auto opt = config.find("optimizer");
     if (opt != config.end() && opt->is_object() && opt->contains("lr") && (*opt)["lr"].is_number())
       row.lr = (*opt)["lr"].get<double>();

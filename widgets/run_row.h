@@ -22,6 +22,7 @@ struct RunRow {
   // after reopening alike. A batch-size schedule grows it; the batch-size plot shows each step.
   std::int64_t batch = 0;
   bool batch_scheduled = false;  // the batch follows a schedule (not constant)
+  int replicas = 1;  // data-parallel replicas the global batch is split across (parallel.replicas)
   double lr = kNaN;
   double samples_per_s = kNaN;  // median when finished, moving average while running
   std::int64_t peak_memory = 0;

@@ -388,11 +388,26 @@ QVariant RunsTableModel::runData(const RunRow& r, int col, int role) const {
       return QStringLiteral("#%1 %2").arg(r.id).arg(shorten ? r.name.mid(prefix.size()) : r.name);
     case ColStatus:
       return status_text(r.status);
-    case ColBatch:
+    case ColBatch: {
       if (r.batch <= 0) return {};
+      // Data-parallel: the global batch and its split, "256 = 2 × 128" ("32 = 11+11+10" when
+      // uneven, as the run's log says), so the per-device batch is read beside the global one.
+      QString split;
+      if (r.replicas > 1) {
+        const std::int64_t base = r.batch / r.replicas, extra = r.batch % r.replicas;
+        if (extra == 0) {
+          split = QStringLiteral(" = %1 × %2").arg(r.replicas).arg(base);
+        } else {
+          QStringList parts;
+          for (int i = 0; i < r.replicas; ++i) parts << QString::number(base + (i < extra ? 1 : 0));
+          split = QStringLiteral(" = ") + parts.join(QLatin1Char('+'));
+        }
+      }
       // A schedule's starting batch, marked: the batch-size plot shows where it went.
-      return r.batch_scheduled ? QVariant(QStringLiteral("from %1").arg(r.batch))
-                               : QVariant(static_cast<qlonglong>(r.batch));
+      if (r.batch_scheduled) return QStringLiteral("from %1%2").arg(r.batch).arg(split);
+      return split.isEmpty() ? QVariant(static_cast<qlonglong>(r.batch))
+                             : QVariant(QString::number(r.batch) + split);
+    }
     case ColLr:
       return format_number(r.lr, 4);
     case ColThroughput:

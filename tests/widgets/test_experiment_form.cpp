@@ -92,6 +92,12 @@ void TestExperimentForm::crossFieldRulesComeFromTheEngine() {
   QVERIFY(form.fieldError("batch.size").isEmpty());
   type(form, "batch.accumulate", "2");
   QVERIFY2(form.valid(), qPrintable(form.problem()));
+  // More replicas than rows in a batch: the engine's rule, shown at the replicas field.
+  type(form, "parallel.replicas", "17");
+  QVERIFY(!form.valid());
+  QVERIFY2(!form.fieldError("parallel.replicas").isEmpty(), qPrintable(form.problem()));
+  type(form, "parallel.replicas", "2");
+  QVERIFY2(form.valid(), qPrintable(form.problem()));
   // No stop criterion at all: shown at the first stop field.
   type(form, "stop.epochs", "");
   type(form, "stop.max_steps", "");
@@ -157,6 +163,8 @@ void TestExperimentForm::configRoundTripsThroughTheFields() {
   c.optimizer.beta2 = 0.98;  // not on the form: must pass through untouched
   c.batch.size = 96;
   c.batch.accumulate = 2;
+  c.parallel.replicas = 3;
+  c.parallel.overlap = false;
   c.batch.sampling = Sampling::replacement;
   c.batch.drop_last = true;
   c.batch.schedule.kind = ScheduleKind::steps;  // not on the form either
@@ -185,6 +193,8 @@ void TestExperimentForm::configRoundTripsThroughTheFields() {
   QCOMPARE(back.optimizer.beta2, 0.98);
   QCOMPARE(back.batch.size, c.batch.size);
   QCOMPARE(back.batch.accumulate, c.batch.accumulate);
+  QCOMPARE(back.parallel.replicas, 3);
+  QCOMPARE(back.parallel.overlap, false);
   QCOMPARE(back.batch.sampling, c.batch.sampling);
   QCOMPARE(back.batch.drop_last, true);
   QCOMPARE(back.batch.schedule.kind, ScheduleKind::steps);

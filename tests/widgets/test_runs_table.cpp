@@ -22,6 +22,7 @@ class TestRunsTable : public QObject {
   void failuresShowTheirReason();
   void summaryFillsTheMetricColumns();
   void storedRecordsListEvenWithOddJson();
+  void dataParallelRunsShowTheirSplit();
   void sweepRunsNestUnderTheirGroupInRunOrder();
   void liveRunJoinsItsGroupByInsertion();
   void viewKeepsExpansionAndSelectionWhileASweepRuns();
@@ -122,6 +123,31 @@ void TestRunsTable::summaryFillsTheMetricColumns() {
   QCOMPARE(cell(RunsTableModel::ColValAccuracy), QString("85.12 %"));
   QCOMPARE(cell(RunsTableModel::ColToTarget), QString("1,240 steps · 3.2 s"));
   QCOMPARE(cell(RunsTableModel::ColLr), QString("0.05"));
+}
+
+void TestRunsTable::dataParallelRunsShowTheirSplit() {
+  RunsTableModel m;
+  RunRow even = row(1, "two replicas");
+  even.batch = 256;
+  even.replicas = 2;
+  RunRow uneven = row(2, "three replicas");
+  uneven.replicas = 3;  // 32 rows: 11 + 11 + 10
+  m.upsert(even);
+  m.upsert(uneven);
+  m.upsert(row(3, "one device"));
+  const auto batch = [&](std::int64_t id) {
+    return m.data(m.index(m.indexOf(id).row(), RunsTableModel::ColBatch), Qt::DisplayRole)
+        .toString();
+  };
+  QCOMPARE(batch(1), QStringLiteral("256 = 2 × 128"));
+  QCOMPARE(batch(2), QStringLiteral("32 = 11+11+10"));
+  QCOMPARE(batch(3), QStringLiteral("32"));
+  // Read back from a stored run's config.
+  RunRecord rec;
+  rec.id = 9;
+  rec.config_json = R"({"batch": {"size": 64}, "parallel": {"replicas": 4}})";
+  rec.summary_json = "{}";
+  QCOMPARE(row_from_record(rec).replicas, 4);
 }
 
 void TestRunsTable::storedRecordsListEvenWithOddJson() {
