@@ -141,6 +141,9 @@ void LessonDock::buildUi() {
   scroll->setWidget(body);
   scroll->setWidgetResizable(true);
   scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  // Always there: a scroll bar that appears once the answer is in would narrow the viewport
+  // after the labels were wrapped to the wider one, and cut their line ends.
+  scroll->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOn);
   scroll->setFrameShape(QFrame::NoFrame);
   setWidget(scroll);
   title_->setText(tr("<b>Lessons</b>: each one asks a question batch size raises, has the "
