@@ -60,6 +60,9 @@ void LessonDock::buildUi() {
   auto* v = new QVBoxLayout(body);
   auto* top = new QHBoxLayout;
   chooser_ = new QComboBox(body);
+  // Its longest entry must not set the panel's width: the list pops up as wide as it needs.
+  chooser_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+  chooser_->setMinimumContentsLength(12);
   chooser_->addItem(tr("Choose a lesson…"));
   for (const PresetInfo& p : list_lessons()) chooser_->addItem(q(p.name));
   chooser_->addItem(tr("Open a lesson file…"));
@@ -90,7 +93,7 @@ void LessonDock::buildUi() {
   sv->addLayout(choices_layout_);
   choices_ = new QButtonGroup(this);
   connect(choices_, &QButtonGroup::idClicked, this, [this](int id) { predict(id); });
-  auto* actions = new QHBoxLayout;
+  auto* actions = new QVBoxLayout;  // stacked: a narrow panel still holds both at full text
   skip_ = new QPushButton(tr("Skip the prediction"), step_page_);
   connect(skip_, &QPushButton::clicked, this, [this] { predict(kPredictionSkipped); });
   run_ = new QPushButton(tr("Run step"), step_page_);
@@ -140,7 +143,9 @@ void LessonDock::buildUi() {
   auto* scroll = new QScrollArea(this);
   scroll->setWidget(body);
   scroll->setWidgetResizable(true);
-  scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  // Narrower than its rows need (a 1280-pixel screen with the form open), the panel scrolls
+  // sideways rather than cutting them or pushing the window past the screen.
+  scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
   // Always there: a scroll bar that appears once the answer is in would narrow the viewport
   // after the labels were wrapped to the wider one, and cut their line ends.
   scroll->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOn);
