@@ -1,4 +1,5 @@
-// defines: kBenchFeatures, kBenchClasses, fashion_shaped, cap_openblas_threads
+// defines: kBenchFeatures, kBenchClasses, fashion_shaped, cap_openblas_threads, BenchArgs,
+//          parse_bench_args
 // What both CPU benchmarks against libtorch share: Fashion-MNIST-shaped random data and the
 // OpenBLAS thread cap that makes "same threads" true for the peer.
 #pragma once
@@ -6,6 +7,11 @@
 #include <dlfcn.h>
 
 #include <cstdint>
+#include <cstring>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "engine/core/rng.h"
 #include "engine/data/dataset.h"
@@ -39,6 +45,30 @@ inline bool cap_openblas_threads(int threads) {
   if (fn == nullptr) return false;
   reinterpret_cast<SetThreads>(fn)(threads);
   return true;
+}
+
+// The options both benchmarks take: [--threads N] [--seconds S] [--batches 1,8,64,...].
+struct BenchArgs {
+  int threads = static_cast<int>(std::thread::hardware_concurrency());
+  double seconds = 1.0;
+  std::vector<std::int64_t> batches;
+};
+
+inline BenchArgs parse_bench_args(int argc, char** argv, double seconds,
+                                  std::vector<std::int64_t> batches) {
+  BenchArgs a;
+  a.seconds = seconds;
+  a.batches = std::move(batches);
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--threads")) a.threads = std::stoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--seconds")) a.seconds = std::stod(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--batches")) {
+      a.batches.clear();
+      std::stringstream ss(argv[i + 1]);
+      for (std::string b; std::getline(ss, b, ',');) a.batches.push_back(std::stoll(b));
+    }
+  }
+  return a;
 }
 
 }  // namespace batchlab::bench

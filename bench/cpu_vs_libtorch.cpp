@@ -10,10 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstring>
-#include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "bench/bench_common.h"
@@ -125,18 +122,10 @@ double torch_gemm_gflops(int n) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int threads = static_cast<int>(std::thread::hardware_concurrency());
-  double seconds = 2.0;
-  std::vector<std::int64_t> batches = {1, 8, 64, 512, 4096};
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--threads")) threads = std::stoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--seconds")) seconds = std::stod(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--batches")) {
-      batches.clear();
-      std::stringstream ss(argv[i + 1]);
-      for (std::string b; std::getline(ss, b, ',');) batches.push_back(std::stoll(b));
-    }
-  }
+  const bench::BenchArgs args = bench::parse_bench_args(argc, argv, 2.0, {1, 8, 64, 512, 4096});
+  const int threads = args.threads;
+  const double seconds = args.seconds;
+  const std::vector<std::int64_t>& batches = args.batches;
   torch::set_num_threads(threads);
   const bool openblas_capped = cap_openblas_threads(threads);
   Eigen::setNbThreads(threads);
