@@ -5,7 +5,10 @@
 #       build-asan/; every suite. A report fails its suite (UBSan halts on the first one).
 # tsan  ThreadSanitizer in build-tsan/; the threaded suites only (the test preset's filter):
 #       app_controller, app_bridge, engine_run_store (the store's writer thread),
-#       engine_store_failure, app_sweep_dock, app_sweep_dialog, engine_trainer.
+#       engine_store_failure, app_sweep_dock, app_sweep_dialog, engine_trainer,
+#       engine_data_parallel (replica threads, the all-reduce), engine_store_merge,
+#       app_inference_window (the serving job's thread), app_lesson_dock, app_model_view and
+#       widgets_decision_boundary (the boundary grid on a pool thread).
 #       OMP_NUM_THREADS=1: libgomp is not instrumented, so its barriers look like races;
 #       BatchLab's own threads (worker QThread, store writer, QtConcurrent) are what is checked.
 # Both leave CUDA out (its runtime and ASan's shadow memory do not mix; the CUDA suite skips
@@ -36,7 +39,9 @@ case "$which" in
   asan) run asan ;;
   # Only what the threaded suites need (and batchlab-cli, which suites start as a process).
   tsan) run tsan --target app_controller app_bridge engine_run_store engine_store_failure \
-          app_sweep_dock app_sweep_dialog engine_trainer batchlab-cli ;;
+          app_sweep_dock app_sweep_dialog engine_trainer engine_data_parallel engine_store_merge \
+          app_inference_window app_lesson_dock app_model_view widgets_decision_boundary \
+          batchlab-cli ;;
   both)
     rc=0
     "$0" asan || rc=$?

@@ -18,7 +18,9 @@ using sqlite::Transaction;
 // BatchLab builds for; a big-endian one would need a byte swap here.
 static_assert(std::endian::native == std::endian::little, "models are stored little-endian");
 
-std::uint32_t crc_of(std::span<const std::byte> a, std::span<const std::byte> b) {
+}  // namespace
+
+std::uint32_t model_checksum(std::span<const std::byte> a, std::span<const std::byte> b) {
   uLong crc = crc32(0L, Z_NULL, 0);
   // crc32() with a null buffer returns the initial value, not crc: skip empty parts.
   for (const auto part : {a, b})
@@ -27,6 +29,8 @@ std::uint32_t crc_of(std::span<const std::byte> a, std::span<const std::byte> b)
                   static_cast<uInt>(part.size()));
   return static_cast<std::uint32_t>(crc);
 }
+
+namespace {
 
 std::span<const std::byte> bytes_of(const std::vector<float>& v) {
   return std::as_bytes(std::span<const float>(v));
@@ -67,7 +71,7 @@ void RunStore::save_model(std::int64_t run_id, const StoredModel& model) {
   s.bind(3, model.step);
   s.bind_blob(4, params.data(), params.size());
   s.bind_blob(5, stand.data(), stand.size());
-  s.bind(6, static_cast<std::int64_t>(crc_of(params, stand)));
+  s.bind(6, static_cast<std::int64_t>(model_checksum(params, stand)));
   s.step();
   t.commit();
 }
@@ -97,7 +101,7 @@ std::optional<StoredModel> RunStore::model(std::int64_t run_id) const {
   m.step = s.int64(1);
   const auto params = s.blob(2);
   const auto stand = s.blob(3);
-  if (crc_of(params, stand) != static_cast<std::uint32_t>(s.int64(4)))
+  if (model_checksum(params, stand) != static_cast<std::uint32_t>(s.int64(4)))
     throw damaged("its checksum does not match");
   const auto expected = static_cast<std::size_t>(mlp_parameter_count(m.spec));
   if (params.size() != expected * sizeof(float))

@@ -21,6 +21,7 @@
 #include "engine/experiment/run_store.h"
 #include "engine/experiment/sqlite_util.h"
 #include "engine/experiment/store_schema.h"
+#include "engine/experiment/stored_model.h"
 
 namespace batchlab {
 namespace {
@@ -153,6 +154,16 @@ void check_columns(const Shard& s, const std::string& table, const std::vector<s
       refuse(s.path, "not a BatchLab run store (its " + table + " table has no column " + c + ")");
 }
 
+// A damaged model blob would be copied as it is and fail only when someone opens the model.
+void check_models(const Shard& s) {
+  Statement m(s.db(), s.path, "SELECT run_id, parameters, standardization, crc32 FROM models",
+              "cannot read the models");
+  while (m.step())
+    if (model_checksum(m.blob(1), m.blob(2)) != static_cast<std::uint32_t>(m.int64(3)))
+      refuse(s.path, "the model of run " + std::to_string(m.int64(0)) +
+                         " is damaged (its checksum does not match)");
+}
+
 std::unique_ptr<Shard> open_shard(const fs::path& path, const Columns& cols) {
   auto s = std::make_unique<Shard>();
   s->path = path;
@@ -208,6 +219,7 @@ std::unique_ptr<Shard> open_shard(const fs::path& path, const Columns& cols) {
   check_columns(*s, "steps", cols.steps);
   check_columns(*s, "evals", cols.evals);
   check_columns(*s, "models", cols.models);
+  check_models(*s);
   return s;
 }
 

@@ -1,10 +1,12 @@
-// defines: StoredModel, mlp_spec_to_json, mlp_spec_from_json
+// defines: StoredModel, mlp_spec_to_json, mlp_spec_from_json, model_checksum
 // A trained model as the store keeps it (RunStore::save_model / RunStore::model, schema v4):
 // the network's shape, its parameters in the layout table's order (model/mlp_spec.h) and the
 // standardisation its inputs were trained with, so inference on raw rows sees what training saw.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -26,5 +28,10 @@ struct StoredModel {
 //  "task": "classification"}. from_json throws Error naming the key that is missing or wrong.
 nlohmann::json mlp_spec_to_json(const MlpSpec& spec);
 MlpSpec mlp_spec_from_json(const nlohmann::json& j);
+
+// The CRC-32 the models table keeps of a model's two blobs (parameters, then standardisation):
+// the store checks it on every read, the merge before it copies a shard's models.
+std::uint32_t model_checksum(std::span<const std::byte> parameters,
+                             std::span<const std::byte> standardization);
 
 }  // namespace batchlab

@@ -15,6 +15,7 @@
 #include "engine/data/csv_loader.h"
 #include "engine/experiment/config_io.h"
 #include "engine/experiment/json_fields.h"
+#include "engine/experiment/store_merge.h"
 #include "engine/experiment/sweep_load.h"
 #include "engine/lesson/lesson_io.h"
 #include "fuzz/fuzz_entry.h"
@@ -160,6 +161,40 @@ class TestFuzzCorpus : public QObject {
     for (const auto& [name, head] : broken) {
       const std::string e = lesson_error(name);
       QVERIFY2(e.starts_with(head), (std::string(name) + ": " + e).c_str());
+      QVERIFY2(e.find('\n') == std::string::npos, e.c_str());
+    }
+  }
+  // The shard seeds: the real store merges its run, the edited and foreign files are refused with
+  // one line (so the fuzzer starts from both sides of every check merge_shards makes).
+  void merge_shard_seeds_merge_or_say_why() {
+    const auto merge = [](const std::string& name) {
+      const fs::path shard =
+          fuzz::Scratch::get().write(("m-" + name).c_str(), corpus_text("merge_shard", name));
+      const fs::path main = fuzz::Scratch::get().path(("main-" + name).c_str());
+      const fs::path shards[] = {shard};
+      int added = -1;
+      std::string e = error_of([&] { added = merge_shards(main, shards).runs_added(); });
+      // A refused shard leaves no main store behind: say so in the message the test shows.
+      if (!e.empty() && fs::exists(main)) e += " [the main store was left behind]";
+      return std::make_pair(added, e.empty() ? e : e.substr(e.find(": ") + 2));
+    };
+    QCOMPARE(merge("seed-one-run"), std::make_pair(1, std::string()));
+    // A run still running in its shard is skipped, not merged half.
+    QCOMPARE(merge("seed-still-running").first, 0);
+    const std::pair<const char*, const char*> refused[] = {
+        {"seed-future-schema", "the shard has schema version 99"},
+        {"seed-foreign-sqlite", "not a BatchLab run store"},
+        {"seed-text", "not an SQLite database"},
+        {"seed-truncated-header", "the file is damaged"},
+        {"seed-truncated-half", "the file is damaged"},
+        {"seed-corrupt-model", "the model of run 1 is damaged (its checksum does not match)"},
+        {"seed-no-steps-table", "it has no steps table"},
+    };
+    for (const auto& [name, head] : refused) {
+      const auto [added, e] = merge(name);
+      QVERIFY2(added == -1 && e.find(head) != std::string::npos &&
+                   e.find("left behind") == std::string::npos,
+               (std::string(name) + ": " + e).c_str());
       QVERIFY2(e.find('\n') == std::string::npos, e.c_str());
     }
   }

@@ -1,6 +1,6 @@
 // defines: the fuzz entry points, one per parser that reads a user's file — idx (raw IDX pair),
 //          idx_gz (gzipped IDX pair), csv, run_config, sweep_config, serving_config,
-//          serving_trace, lesson — plus kTargets
+//          serving_trace, lesson, merge_shard — plus kTargets
 // Shared by the libFuzzer targets (tests/fuzz/fuzz_<target>.cpp) and the corpus replay in the
 // ordinary suite (tests/engine/test_fuzz_corpus.cpp), so both feed an input through exactly the
 // same calls. A batchlab::Error is the expected answer to bad input and is swallowed; anything
@@ -17,6 +17,8 @@
 //                 sweep presets it names, from the source tree).
 //   serving_config the JSON file itself (load_serving_config, then require_arrival_rate).
 //   serving_trace the arrival-trace CSV itself (read_arrival_trace, then played by ArrivalStream).
+//   merge_shard   the shard file itself (an SQLite store, or whatever the bytes are), merged into
+//                 an empty main store with merge_shards, twice.
 #pragma once
 
 #include <zlib.h>
@@ -40,6 +42,8 @@
 #include "engine/data/idx_loader.h"
 #include "engine/data/load_dataset.h"
 #include "engine/experiment/config_io.h"
+#include "engine/experiment/run_store.h"
+#include "engine/experiment/store_merge.h"
 #include "engine/experiment/sweep_config.h"
 #include "engine/experiment/sweep_load.h"
 #include "engine/lesson/lesson_io.h"
@@ -67,6 +71,7 @@ class Scratch {
     static Scratch s;
     return s;
   }
+  std::filesystem::path path(const char* name) const { return dir_ / name; }
   std::string write(const char* name, std::string_view bytes) const {
     const std::filesystem::path p = dir_ / name;
     std::ofstream out(p, std::ios::binary | std::ios::trunc);
@@ -307,6 +312,59 @@ inline void lesson(Bytes in) {
   (void)summary_text(summarize_lesson(l, new_lesson_record(l)));
 }
 
+// A shard merged into a fresh main store. Refused: the main store does not exist afterwards
+// (merge_shards removes one it created). Merged: the main store opens, holds exactly the runs the
+// result counts with their steps and evaluations readable, and a second merge adds nothing.
+inline void merge_shard(Bytes in) {
+  namespace fs = std::filesystem;
+  const Scratch& scratch = Scratch::get();
+  const fs::path shard = scratch.path("shard.sqlite");
+  const fs::path main = scratch.path("main.sqlite");
+  // The last input's files go first: a stale -wal beside the new bytes would be read with them.
+  std::error_code ec;
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    fs::remove(main.string() + suffix, ec);
+    fs::remove(shard.string() + suffix, ec);
+  }
+  (void)scratch.write("shard.sqlite", as_text(in));
+  const fs::path shards[] = {shard};
+  MergeResult first;
+  try {
+    first = merge_shards(main, shards);
+  } catch (const Error&) {
+    BATCHLAB_FUZZ_CHECK(!fs::exists(main));
+    return;
+  }
+  BATCHLAB_FUZZ_CHECK(first.shards.size() == 1);
+  BATCHLAB_FUZZ_CHECK(static_cast<int>(first.run_ids.size()) == first.runs_added());
+  try {
+    const RunStore store(main);
+    const std::vector<RunRecord> runs = store.list_runs();
+    BATCHLAB_FUZZ_CHECK(static_cast<int>(runs.size()) == first.runs_added());
+    for (const RunRecord& r : runs) {
+      (void)store.steps(r.id);
+      (void)store.steps(r.id, 100);
+      (void)store.evals(r.id);
+      if (store.has_model(r.id)) {
+        try {
+          (void)store.model(r.id);
+        } catch (const Error&) {  // a corrupt model blob is a clear error, not a crash
+        }
+      }
+    }
+    for (const SweepRecord& s : store.list_sweeps()) (void)store.runs_in_sweep(s.id);
+  } catch (const Error&) {
+    invariant_failed("a merged main store does not read back");
+  }
+  MergeResult second;
+  try {
+    second = merge_shards(main, shards);
+  } catch (const Error&) {
+    invariant_failed("the second merge of a shard that merged once is refused");
+  }
+  BATCHLAB_FUZZ_CHECK(second.runs_added() == 0);
+}
+
 struct Target {
   const char* name;  // the corpus folder tests/fuzz/corpus/<name>/ and fuzz_<name>
   void (*run)(Bytes);
@@ -318,6 +376,7 @@ inline constexpr Target kTargets[] = {{"idx", idx},
                                       {"sweep_config", sweep_config},
                                       {"serving_config", serving_config},
                                       {"serving_trace", serving_trace},
-                                      {"lesson", lesson}};
+                                      {"lesson", lesson},
+                                      {"merge_shard", merge_shard}};
 
 }  // namespace batchlab::fuzz

@@ -7,8 +7,12 @@ only (re)writes the seed-* ones. Run it from anywhere: python3 tests/fuzz/make_c
 """
 import gzip
 import json
+import os
 import pathlib
+import sqlite3
 import struct
+import subprocess
+import tempfile
 
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -152,6 +156,10 @@ RUN = {
     "set-bad": spirals.encode() + b"\0nokey\0=1\0optimizer.lrr=1\0model.hidden=\xff\0name=\xfe",
     "set-null-section": '{"dataset": {"kind": "spirals"}, "stop": {"epochs": 1, "target": null}}\0stop.target.metric=val_loss',
     "set-into-scalar": '{"dataset": {"kind": "spirals"}, "stop": 3}\0stop.epochs=2',
+    "parallel": '{"dataset": {"kind": "spirals"}, "batch": {"size": 63}, "parallel": {"replicas": 4, "overlap": false}, "stop": {"epochs": 1}}',
+    "parallel-devices": '{"dataset": {"kind": "spirals"}, "parallel": {"replicas": 2, "devices": ["cpu", "cpu"]}, "stop": {"epochs": 1}}',
+    "parallel-sets": spirals + "\0parallel.replicas=3\0parallel.overlap=true\0batch.size=7",
+    "parallel-bad": '{"dataset": {"kind": "spirals"}, "parallel": {"replicas": 0, "overlap": "yes"}, "stop": {"epochs": 1}}',
 }
 for name, text in RUN.items():
     put("run_config", name, text)
@@ -167,6 +175,7 @@ SWEEP = {
     "rule": '{"base": %s, "batch_sizes": [16], "lr_scaling": {"rule": "sqrt", "base_batch": 16, "warmup_epochs": 1}}' % base,
     "no-base": '{"batch_sizes": [16]}',
     "duplicate-batch": '{"base": %s, "batch_sizes": [16, 16]}' % base,
+    "parallel": '{"base": {"dataset": {"kind": "spirals"}, "parallel": {"replicas": 2}, "stop": {"epochs": 1}}, "batch_sizes": [2, 16, 64]}',
     "bad-base": '{"base": {"dataset": {"kind": "spirals"}, "optimizer": {"lr": -1}, "stop": {"epochs": 1}}, "batch_sizes": [16]}',
     "stochastic-base": '{"base": {"dataset": {"kind": "spirals"}, "batch": {"strategy": "stochastic"}, "stop": {"epochs": 1}}, "batch_sizes": [16]}',
     "many-runs": '{"base": %s, "batch_sizes": {"pow2_from": 1, "to": 1073741824}, "learning_rates": [%s], "repeats": 1000}'
@@ -254,5 +263,63 @@ LESSON = {
 }
 for name, text in LESSON.items():
     put("lesson", name, text)
+
+# ---- store shards for merge: real stores written by batchlab-cli (when it is built), shrunk to
+# 512-byte pages, plus files that are not good shards. BATCHLAB_CLI names the executable. ----
+
+def shrink(path):
+    """The store as a small single file: no WAL, 512-byte pages, vacuumed."""
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA journal_mode = DELETE")
+    db.execute("PRAGMA page_size = 512")
+    db.execute("VACUUM")
+    db.close()
+    return pathlib.Path(path).read_bytes()
+
+
+def shard_seeds():
+    cli = pathlib.Path(os.environ.get("BATCHLAB_CLI", ROOT / "build" / "engine" / "cli" / "batchlab-cli"))
+    if not cli.exists():
+        print("merge_shard: no batchlab-cli at", cli, "- shard seeds not rewritten")
+        return
+    tiny = ["--set", "dataset.samples=24", "--set", "model.hidden=[4]", "--set", "stop.epochs=1",
+            "--set", "batch.size=8", "--set", "eval.every_epochs=1"]
+    with tempfile.TemporaryDirectory() as tmp:
+        one = os.path.join(tmp, "one.sqlite")
+        subprocess.run([str(cli), "run", "spirals-mlp", "--db", one, *tiny], check=True,
+                       stdout=subprocess.DEVNULL)
+        good = shrink(one)
+        put("merge_shard", "one-run", good)
+        put("merge_shard", "truncated-half", good[: len(good) // 2])
+        put("merge_shard", "truncated-header", good[:100])
+
+        def edited(name, *sql):
+            path = os.path.join(tmp, name + ".sqlite")
+            pathlib.Path(path).write_bytes(good)
+            db = sqlite3.connect(path)
+            for q in sql:
+                db.execute(q)
+            db.commit()
+            db.close()
+            put("merge_shard", name, pathlib.Path(path).read_bytes())
+
+        edited("future-schema", "PRAGMA user_version = 99")
+        edited("older-schema-claim", "PRAGMA user_version = 3")
+        edited("still-running", "UPDATE runs SET status = 'running'")
+        edited("corrupt-model", "UPDATE models SET parameters = x'00010203'")
+        edited("no-steps-table", "DROP TABLE steps")
+        edited("step-of-missing-run", "UPDATE steps SET run_id = 999")
+
+    other = os.path.join(tempfile.mkdtemp(), "other.sqlite")
+    db = sqlite3.connect(other)
+    db.execute("CREATE TABLE t (x)")
+    db.commit()
+    db.close()
+    put("merge_shard", "foreign-sqlite", shrink(other))
+    put("merge_shard", "empty", b"")
+    put("merge_shard", "text", "runs,steps\n1,2\n")
+
+
+shard_seeds()
 
 print("seeds written under", CORPUS)
