@@ -471,14 +471,20 @@ InferenceWindow* MainWindow::openInference() {
           return form_->config();
         },
         controller_->storePath(), this);
+    // A serving run the window recorded joins the runs table, as a training run does.
+    connect(&inference_window_->job(), &ServingJob::recorded, this, [this](qint64 id) {
+      QString error;
+      if (!session_->reloadRun(id, error)) statusBar()->showMessage(error, 8000);
+    });
   }
   // Runs that trained keep their model in the store: those can be served.
   std::vector<std::pair<std::int64_t, QString>> runs;
   const RunsTableModel& table = session_->table();
   for (const std::int64_t id : table.runIds()) {
     const RunRow* row = table.find(id);
-    if (!row || !(row->status == RunStatus::completed || row->status == RunStatus::stopped ||
-                  row->status == RunStatus::target_reached))
+    if (!row || row->kind != RunKind::train ||
+        !(row->status == RunStatus::completed || row->status == RunStatus::stopped ||
+          row->status == RunStatus::target_reached))
       continue;
     runs.emplace_back(id, tr("run #%1 %2 (trained, batch %3)").arg(id).arg(row->name).arg(row->batch));
   }

@@ -108,6 +108,18 @@ bool RunSession::loadStore(const std::filesystem::path& path, QString& error) {
   return true;
 }
 
+bool RunSession::reloadRun(std::int64_t id, QString& error) {
+  try {
+    const RunStore store(store_path_);
+    if (const auto record = store.run(id)) table_.upsert(row_from_record(*record));
+  } catch (const std::exception& e) {
+    error = QString::fromUtf8(e.what());
+    return false;
+  }
+  emit updated();
+  return true;
+}
+
 void RunSession::nameSweep(std::int64_t sweep_id) {
   // One row, read once per sweep when its first run starts: cheap enough for the GUI thread.
   try {

@@ -39,6 +39,9 @@ class RunSession final : public QObject {
   bool loadStore(const std::filesystem::path& path, QString& error);
   const std::filesystem::path& storePath() const { return store_path_; }
 
+  // Reads run `id` from the store again and lists it (a run another part of the window recorded:
+  // the Inference window's serving runs). False with `error` when the store cannot be read.
+  bool reloadRun(std::int64_t id, QString& error);
   // Applies whatever the bridge holds now (also what the drain timer does).
   void drainNow();
   // Number of store reads still running.

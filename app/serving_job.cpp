@@ -9,6 +9,7 @@
 #include "engine/core/errors.h"
 #include "engine/core/event_sink.h"
 #include "engine/serve/serve_events.h"
+#include "engine/serve/serve_store.h"
 #include "engine/serve/serve_sweep.h"
 #include "engine/serve/serving_model.h"
 #include "engine/serve/serving_runtime.h"
@@ -83,7 +84,8 @@ void ServingJob::stop() {
 
 void ServingJob::wait() { watcher_.waitForFinished(); }
 
-void ServingJob::start(const ServingConfig& config, const std::filesystem::path& store) {
+void ServingJob::start(const ServingConfig& config, const std::filesystem::path& store,
+                       bool record) {
   if (running()) return;
   control_ = std::make_shared<RunControl>();
   QPointer<ServingJob> self(this);
@@ -94,7 +96,8 @@ void ServingJob::start(const ServingConfig& config, const std::filesystem::path&
       if (self) f(*self);
     }, Qt::QueuedConnection);
   };
-  watcher_.setFuture(QtConcurrent::run([config, store, control = control_, post, self] {
+  watcher_.setFuture(QtConcurrent::run([config, store, record, control = control_, post, self] {
+    std::unique_ptr<ServingRunWriter> writer;
     try {
       const ServingModel model = load_serving_model(config.model, config.train_split, store, "");
       const ServeOptions options = serve_options_for(config, model);
@@ -106,9 +109,27 @@ void ServingJob::start(const ServingConfig& config, const std::filesystem::path&
                                .arg(&model.rows() == &model.data.train ? QStringLiteral("training")
                                                                        : QStringLiteral("validation"));
       post([text](ServingJob& j) { emit j.described(text); });
+      if (record && !store.empty())
+        writer = std::make_unique<ServingRunWriter>(
+            store, RunKind::serving,
+            "serve " + (config.name.empty() ? model.label : config.name), config,
+            runtime.device());
 
       std::vector<qint64> bins(LatencyBins::kBins, 0);
-      SampleSink sink(self, bins, config.sweep.empty());
+      SampleSink live(self, bins, config.sweep.empty());
+      ServingWindowRecorder windows;
+      FanOutSink sink;
+      sink.add(&live);
+      sink.add(&windows);
+      const auto recorded = [&](const std::vector<ServingPointRow>& rows, bool stopped) {
+        if (!writer) return;
+        writer->finish_serving(rows, windows.windows(), stopped);
+        const qint64 id = writer->run_id();
+        // Closed now, not when the job's lambda unwinds: the result's signal, posted next, is
+        // the job's last work, so the window sees it idle (running() false) when it arrives.
+        writer.reset();
+        post([id](ServingJob& j) { emit j.recorded(id); });
+      };
       ServeObservers observers{
           .sink = &sink, .control = control.get(), .on_request = [&bins](const RequestRecord& r) {
             ++bins[static_cast<std::size_t>(LatencyBins::bin_of(r.latency()))];
@@ -129,18 +150,27 @@ void ServingJob::start(const ServingConfig& config, const std::filesystem::path&
         observers.on_request = {};
         const ServeSweepResult r =
             run_serve_sweep(options, config.sweep, runtime.service(), observers, on_point);
+        recorded(serving_point_rows(r), r.stopped);
         const int points = static_cast<int>(r.points.size());
         const int best = r.best ? static_cast<int>(*r.best) : -1;
         post([points, best](ServingJob& j) { emit j.sweepFinished(points, best); });
         return;
       }
       const ServeResult r = simulate_serving(options, runtime.service(), observers);
+      recorded(serving_point_rows(r, config.batcher.slo_p99_s), r.stopped);
       const QVector<qint64> last(bins.begin(), bins.end());
       post([r, last](ServingJob& j) { emit j.finished(r, last); });
     } catch (const OutOfMemoryError& e) {
+      if (writer) writer->fail(e.what());
       const QString m = QStringLiteral("the largest batch does not fit: %1").arg(e.what());
       post([m](ServingJob& j) { emit j.failed(m); });
     } catch (const std::exception& e) {
+      if (writer) {
+        try {
+          writer->fail(e.what());
+        } catch (const std::exception&) {  // the store itself failed: its message is `e`
+        }
+      }
       const QString m = QString::fromUtf8(e.what());
       post([m](ServingJob& j) { emit j.failed(m); });
     }

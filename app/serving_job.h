@@ -6,6 +6,8 @@
 // of clock time), a latency histogram with each sample, one ServeSweepSample per sweep point,
 // then the ServeResult (or the sweep's best setting). Nothing the simulation does per request
 // crosses the thread: per-request latencies land in the job's own histogram.
+// Like `serve`, the job records its result in the store as a run of kind serving (its points,
+// the report windows, the best setting; engine/serve/serve_store.h) and says so by recorded().
 #pragma once
 
 #include <cstdint>
@@ -63,7 +65,8 @@ class ServingJob final : public QObject {
 
   // Starts `config` (validated: the caller read it with serving_config_from_json or built it
   // from one). `store`: the run store a stored-run model (config.model.run_id) is read from.
-  void start(const ServingConfig& config, const std::filesystem::path& store);
+  // The result is recorded in `store` too unless `record` is false.
+  void start(const ServingConfig& config, const std::filesystem::path& store, bool record = true);
   void stop();
   bool running() const { return watcher_.isRunning(); }
   // Blocks until the job in flight has ended (tests; closing the window).
@@ -77,6 +80,8 @@ class ServingJob final : public QObject {
   void finished(const batchlab::ServeResult& result, const QVector<qint64>& latency_bins);
   void sweepFinished(int points, int best_point);  // best_point: −1 when none meets the SLO
   void failed(const QString& message);
+  // The run the result was recorded as, in the store start() was given.
+  void recorded(qint64 run_id);
 
  private:
   QFutureWatcher<void> watcher_;

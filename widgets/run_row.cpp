@@ -6,6 +6,7 @@
 #include <QLocale>
 #include <nlohmann/json.hpp>
 
+#include "engine/core/format_text.h"
 #include "widgets/format.h"
 
 namespace batchlab {
@@ -39,8 +40,79 @@ void apply_summary(RunRow& row, const RunSummary& summary) {
   }
 }
 
+namespace {
+
+QString rate_text(double per_s) {
+  return std::isfinite(per_s) ? QString::fromStdString(text::rate(per_s)) : QString(kMissing);
+}
+
+QString ms_text(double ms) {
+  return QString::fromStdString(text::latency(ms * 1e-3));
+}
+
+// A serving setting as a cell: "real-time (batch 1)", "fixed 64", "dynamic ≤ 32, 2 ms".
+QString setting_text(const nlohmann::json& b) {
+  const std::string mode = b.value("mode", std::string());
+  const auto max_batch = b.value("max_batch", std::int64_t{0});
+  if (mode == "realtime") return QStringLiteral("real-time (batch 1)");
+  if (mode == "fixed") return QStringLiteral("fixed %1").arg(max_batch);
+  return QStringLiteral("%1 ≤ %2, %3")
+      .arg(QString::fromStdString(mode))
+      .arg(max_batch)
+      .arg(ms_text(b.value("max_delay_ms", 0.0)));
+}
+
+// Reads an inference or serving run's summary (serving_summary_json, inference_summary_json)
+// leniently: a damaged one leaves the cells empty.
+void apply_kind_summary(RunRow& row, const nlohmann::json& j) {
+  if (!j.is_object()) return;
+  const auto range = [](const nlohmann::json& v) {
+    if (!v.is_array() || v.size() != 2 || !v[0].is_number() || !v[1].is_number()) return QString();
+    const auto lo = v[0].get<std::int64_t>(), hi = v[1].get<std::int64_t>();
+    return lo == hi ? QString::number(lo) : QStringLiteral("%1–%2").arg(lo).arg(hi);
+  };
+  if (row.kind == RunKind::inference) {
+    if (const QString r = range(j.value("batch_sizes", nlohmann::json())); !r.isEmpty())
+      row.kind_batch = r + QStringLiteral(" (inference)");
+    row.samples_per_s = j.value("best_samples_per_s", kNaN);
+    row.peak_memory = j.value("peak_memory_bytes", std::int64_t{0});
+    row.val_accuracy = j.value("accuracy", kNaN);
+    if (const auto b = j.value("best_batch", std::int64_t{0}); b > 0)
+      row.kind_result = QStringLiteral("fastest at batch %1").arg(b);
+    return;
+  }
+  const double objective = j.value("objective_ms", 0.0);
+  const auto best = j.find("best");
+  if (best != j.end() && best->is_object()) {
+    row.kind_batch = setting_text(*best);
+    row.samples_per_s = best->value("throughput", kNaN);
+    row.kind_result = QStringLiteral("p99 %1 ≤ %2 at %3 req/s")
+                          .arg(ms_text(best->value("p99_ms", kNaN)), ms_text(objective),
+                               rate_text(best->value("throughput", kNaN)));
+  } else {
+    if (const QString r = range(j.value("max_batches", nlohmann::json())); !r.isEmpty())
+      row.kind_batch = QStringLiteral("max batch ") + r;
+    row.samples_per_s = j.value("max_throughput", kNaN);
+    row.kind_result = objective > 0
+                          ? QStringLiteral("none meets p99 ≤ %1").arg(ms_text(objective))
+                          : QStringLiteral("no p99 objective");
+  }
+}
+
+}  // namespace
+
 RunRow row_from_record(const RunRecord& record) {
   RunRow row;
+  row.kind = record.kind;
+  if (record.kind != RunKind::train) {
+    row.id = record.id;
+    row.sweep_id = record.sweep_id;
+    row.name = QString::fromStdString(record.name);
+    row.status = record.status;
+    row.reason = QString::fromStdString(record.reason);
+    apply_kind_summary(row, nlohmann::json::parse(record.summary_json, nullptr, false));
+    return row;
+  }
   row.id = record.id;
   row.sweep_id = record.sweep_id;
   row.name = QString::fromStdString(record.name);

@@ -33,6 +33,13 @@ struct RunRow {
   double time_s = kNaN;  // wall time of a finished run, for its cost
   std::optional<double> time_to_target_s;  // for its cost to target
   bool visible = false;
+  // Inference and serving runs (schema v6) fill the same columns from their own summary: the
+  // throughput column holds samples/s (inference) or served req/s (serving, the best setting's,
+  // else the highest measured), the batch column `kind_batch`, the to-target column
+  // `kind_result` (the best setting under the p99 objective).
+  RunKind kind = RunKind::train;
+  QString kind_batch;   // "1–1024 (inference)", "dynamic ≤ 32, 2 ms"
+  QString kind_result;  // "p99 8.1 ms ≤ 10 ms at 7.9k req/s", "none meets p99 ≤ 10 ms"
 };
 
 // A row for a run read from the store (status, reason, sweep, batch, lr and the stored summary).

@@ -389,6 +389,7 @@ QVariant RunsTableModel::runData(const RunRow& r, int col, int role) const {
     case ColStatus:
       return status_text(r.status);
     case ColBatch: {
+      if (r.kind != RunKind::train) return r.kind_batch;
       if (r.batch <= 0) return {};
       // Data-parallel: the global batch and its split, "256 = 2 × 128" ("32 = 11+11+10" when
       // uneven, as the run's log says), so the per-device batch is read beside the global one.
@@ -411,12 +412,16 @@ QVariant RunsTableModel::runData(const RunRow& r, int col, int role) const {
     case ColLr:
       return format_number(r.lr, 4);
     case ColThroughput:
-      return throughput_text(r.samples_per_s);
+      // A serving run's throughput is requests served per second, and says so.
+      return r.kind == RunKind::serving && std::isfinite(r.samples_per_s)
+                 ? throughput_text(r.samples_per_s) + QStringLiteral(" req/s")
+                 : throughput_text(r.samples_per_s);
     case ColPeakMemory:
       return memory_text(r.peak_memory);
     case ColValAccuracy:
       return accuracy_text(r.val_accuracy);
     case ColToTarget:
+      if (!r.kind_result.isEmpty()) return r.kind_result;
       return r.to_target.isEmpty() ? QStringLiteral("—") : r.to_target;
     case ColCost:
       return format_cost(r.time_s);

@@ -27,17 +27,6 @@ QFont title_font(const QCustomPlot& plot) {
   return font;
 }
 
-void log2_batch_axis(QCustomPlot& plot, double lo, double hi) {
-  plot.xAxis->setScaleType(QCPAxis::stLogarithmic);
-  auto ticker = QSharedPointer<QCPAxisTickerLog>::create();
-  ticker->setLogBase(2.0);
-  ticker->setSubTickCount(0);
-  plot.xAxis->setTicker(ticker);
-  plot.xAxis->setNumberFormat(QStringLiteral("g"));
-  plot.xAxis->setNumberPrecision(6);
-  plot.xAxis->setRange(lo / 1.5, hi * 1.5);
-  plot.xAxis->setLabel(QStringLiteral("batch size (log₂ axis)"));
-}
 
 // One unit for a memory axis, chosen from its largest value, so the axis reads "86 KiB … 340 KiB"
 // or "1.2 … 9.8 MiB" and never mixes units or shows 0.08 MiB.
@@ -131,6 +120,18 @@ Metric metric_for(std::span<const SweepRunPoint> runs, SweepPlotKind kind) {
 }
 
 }  // namespace
+
+void log2_batch_axis(QCustomPlot& plot, double lo, double hi) {
+  plot.xAxis->setScaleType(QCPAxis::stLogarithmic);
+  auto ticker = QSharedPointer<QCPAxisTickerLog>::create();
+  ticker->setLogBase(2.0);
+  ticker->setSubTickCount(0);
+  plot.xAxis->setTicker(ticker);
+  plot.xAxis->setNumberFormat(QStringLiteral("g"));
+  plot.xAxis->setNumberPrecision(6);
+  plot.xAxis->setRange(lo / 1.5, hi * 1.5);
+  plot.xAxis->setLabel(QStringLiteral("batch size (log₂ axis)"));
+}
 
 std::optional<TargetConfig> stop_target_of(const std::string& config_json) {
   const auto j = nlohmann::json::parse(config_json, nullptr, /*allow_exceptions=*/false);

@@ -1,5 +1,5 @@
-// defines: SweepRunPoint, SweepPlotKind, SweepOverlays, style_plot_fonts, legend_below,
-//          build_sweep_plot, time_fit_text, stop_target_of
+// defines: SweepRunPoint, SweepPlotKind, SweepOverlays, style_plot_fonts, log2_batch_axis,
+//          legend_below, build_sweep_plot, time_fit_text, stop_target_of
 // A metric against batch size on a log₂ axis (DESIGN §3), shared by the sweep summary view and
 // the exported reports: the mean over repeats with min–max error bars, runs that ran out of
 // memory or diverged as red crosses along the bottom; on steps-to-target the fitted
@@ -48,6 +48,8 @@ struct SweepOverlays {
 
 // 11 px text (pixel sizes, so a plot drawn into a PDF measures as it draws).
 void style_plot_fonts(QCustomPlot& plot);
+// A log₂ batch-size x axis with power-of-two ticks over lo…hi (a margin either side).
+void log2_batch_axis(QCustomPlot& plot, double lo, double hi);
 // The legend in its own row under the axes, `columns` items a row, so it never covers a point.
 void legend_below(QCustomPlot& plot, int columns);
 // Fills an empty plot.

@@ -7,7 +7,9 @@
 #include <QDateTime>
 #include <nlohmann/json.hpp>
 
+#include "app/report/report_serving.h"
 #include "engine/core/errors.h"
+#include "engine/core/format_text.h"
 #include "widgets/format.h"
 #include "widgets/sweep_plots.h"
 
@@ -141,6 +143,60 @@ std::map<std::string, std::string> flatten_config(const std::string& config_json
   return out;
 }
 
+// One finding per serving run (its best setting under the p99 objective) and per inference run
+// (its fastest batch size), in the words the runs table and the CLI use.
+void add_serving_findings(ReportData& d) {
+  const auto ms = [](double v) { return QString::fromStdString(text::latency(v * 1e-3)); };
+  const auto rate = [](double v) { return QString::fromStdString(text::rate(v)); };
+  for (const ReportServing& s : d.serving) {
+    const QString run = QStringLiteral("run #%1").arg(s.record.id);
+    double objective = 0;
+    for (const auto& p : s.points) objective = std::max(objective, p.objective_ms);
+    if (const ServingPointRow* b = best_serving_point(s.points)) {
+      d.findings << QStringLiteral(
+                        "Serving (%1): the best setting under p99 ≤ %2 is %3 at %4 req/s (p99 "
+                        "%5, mean batch %6).")
+                        .arg(run, ms(objective), serving_setting_text(*b), rate(b->throughput),
+                             ms(b->p99_ms), format_number(b->mean_batch, 3));
+    } else if (objective > 0) {
+      d.findings << QStringLiteral(
+                        "Serving (%1): no setting met p99 ≤ %2 with nothing lost at the loads "
+                        "tried.")
+                        .arg(run, ms(objective));
+    }
+    int saturated = 0;
+    double lowest = 0;
+    for (const auto& p : s.points)
+      if (p.saturated) {
+        ++saturated;
+        lowest = lowest == 0 ? p.saturated_at : std::min(lowest, p.saturated_at);
+      }
+    if (saturated > 0)
+      d.findings << QStringLiteral(
+                        "Serving (%1): %2 of %3 points saturated (the queue grew); the lowest "
+                        "kept up with ≈ %4 req/s.")
+                        .arg(run)
+                        .arg(saturated)
+                        .arg(s.points.size())
+                        .arg(rate(lowest));
+  }
+  for (const ReportInference& in : d.inference) {
+    const InferenceRow* best = nullptr;
+    for (const auto& r : in.rows)
+      if (r.fits && std::isfinite(r.samples_per_s) && (!best || r.samples_per_s > best->samples_per_s))
+        best = &r;
+    if (best && in.rows.size() > 1)
+      d.findings << QStringLiteral(
+                        "Offline inference (run #%1): the fastest batch size is %2 at %3 "
+                        "samples/s (%4× batch %5).")
+                        .arg(in.record.id)
+                        .arg(best->batch_size)
+                        .arg(rate(best->samples_per_s))
+                        .arg(format_number(best->samples_per_s / in.rows.front().samples_per_s, 3))
+                        .arg(in.rows.front().batch_size);
+  }
+}
+
 ReportData load_report_data(const RunStore& store, const std::vector<std::int64_t>& run_ids,
                             std::int64_t sweep_id) {
   ReportData d;
@@ -168,13 +224,28 @@ ReportData load_report_data(const RunStore& store, const std::vector<std::int64_
 
   std::set<std::string> devices;
   for (RunRecord& record : records) {
+    devices.insert(record.device);
+    if (record.kind == RunKind::serving) {
+      ReportServing sv;
+      sv.points = store.serving_points(record.id);
+      sv.windows = store.serving_windows(record.id);
+      sv.record = std::move(record);
+      d.serving.push_back(std::move(sv));
+      continue;
+    }
+    if (record.kind == RunKind::inference) {
+      ReportInference in;
+      in.rows = store.inference(record.id);
+      in.record = std::move(record);
+      d.inference.push_back(std::move(in));
+      continue;
+    }
     ReportRun r;
     r.summary = summary_from_json(record.summary_json.empty() ? "{}" : record.summary_json);
     r.config = flatten_config(record.config_json);
     r.batch = number_or(r.config, "batch.size", 0.0);
     r.lr = number_or(r.config, "optimizer.lr", 0.0);
     r.steps = store.steps(record.id);
-    devices.insert(record.device);
     d.limits.add(record);
     r.record = std::move(record);
     d.runs.push_back(std::move(r));
@@ -182,6 +253,10 @@ ReportData load_report_data(const RunStore& store, const std::vector<std::int64_
   QStringList device_list;
   for (const std::string& dev : devices) device_list << QString::fromStdString(dev);
   d.device = device_list.join(QStringLiteral("; "));
+  add_serving_findings(d);
+  // Only inference and serving runs: the training findings, fits and settings have nothing
+  // to say.
+  if (d.runs.empty()) return d;
 
   const auto& first = d.runs.front().config;
   if (const auto m = first.find("stop.target.metric"); m != first.end()) {

@@ -1,4 +1,5 @@
-// defines: ReportRun, ReportData, load_report_data, flatten_config
+// defines: ReportRun, ReportServing, ReportInference, ReportData, load_report_data,
+//          flatten_config
 // Everything a report shows, read from the store once, so the PDF and the HTML writers agree and
 // tests can check the findings without parsing a document.
 #pragma once
@@ -30,12 +31,27 @@ struct ReportRun {
   std::vector<StepEvent> steps;
 };
 
+// A serving run (schema v6): every point of its sweep (or its one simulation) and the windows.
+struct ReportServing {
+  RunRecord record;
+  std::vector<ServingPointRow> points;
+  std::vector<ServingWindowRow> windows;
+};
+
+// An inference run: one row per batch size.
+struct ReportInference {
+  RunRecord record;
+  std::vector<InferenceRow> rows;
+};
+
 struct ReportData {
   QString title;
   QString date;     // when the report was made, UTC
   QString machine;  // "Intel Xeon … (16 cores), host x, Linux …"
   QString device;   // the runs' device(s): "cpu (Eigen, 2 threads)"
-  std::vector<ReportRun> runs;
+  std::vector<ReportRun> runs;  // the training runs; the sections below are theirs
+  std::vector<ReportServing> serving;      // serving runs, in the order given
+  std::vector<ReportInference> inference;  // inference runs, in the order given
   std::vector<std::string> shared_keys;     // same value in every run
   std::vector<std::string> differing_keys;  // not the same in every run
   std::optional<ScalingFit> fit;

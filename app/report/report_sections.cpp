@@ -60,7 +60,7 @@ QString optional_steps(const std::optional<std::int64_t>& v) {
 QString report_header_html(const ReportData& d) {
   QString html = QStringLiteral("<h1>%1</h1><p>Made %2 by BatchLab from %3 run(s).</p>")
                      .arg(esc(d.title), esc(d.date))
-                     .arg(d.runs.size());
+                     .arg(d.runs.size() + d.serving.size() + d.inference.size());
   html += QStringLiteral("<h2>Machine</h2><p><b>CPU:</b> %1<br/><b>Backend / device:</b> %2</p>")
               .arg(esc(d.machine), esc(d.device));
   return html;

@@ -15,6 +15,7 @@
 #include "app/report/report_data.h"
 #include "app/report/report_plots.h"
 #include "app/report/report_sections.h"
+#include "app/report/report_serving.h"
 #include "engine/core/errors.h"
 #include "engine/experiment/atomic_file.h"
 
@@ -30,6 +31,22 @@ const char* const kStyle =
     "table.grid{border-collapse:collapse;font-size:0.85em}"
     "table.grid td,table.grid th{border:1px solid #999;padding:2px 6px}"
     "th{background:#eee}img{max-width:100%}";
+
+QString plot_png_base64(QCustomPlot& plot);
+
+// The inference and serving section with its plots inline: each serving run's tables, then its
+// latency–throughput curve and batch-size histogram; the inference plot after the last table.
+QString serving_html(const ReportData& d) {
+  QString html = report_serving_html(d);
+  if (html.isEmpty()) return html;
+  html += QStringLiteral("<p>");
+  for (const ReportServing& s : d.serving) {
+    html += plot_png_base64(*make_serving_curve_plot(s)) + QStringLiteral("\n");
+    html += plot_png_base64(*make_batch_histogram_plot(s)) + QStringLiteral("\n");
+  }
+  if (auto plot = make_inference_plot(d)) html += plot_png_base64(*plot);
+  return html + QStringLiteral("</p>");
+}
 
 QString plot_png_base64(QCustomPlot& plot) {
   const QPixmap pixmap = plot.toPixmap(plot.width(), plot.height(), 2.0);
@@ -79,6 +96,32 @@ void draw_plot(QCPPainter& painter, QCustomPlot& plot, QPoint at, QSize size) {
   painter.restore();
 }
 
+// Inference and serving: a page of plots per serving run, an inference plot page, then the
+// section's tables flowing on.
+void draw_serving_pages(QPdfWriter& writer, QCPPainter& painter, const ReportData& d, int w,
+                        int h, bool& first) {
+  const QString tables = report_serving_html(d);
+  if (tables.isEmpty()) return;
+  for (const ReportServing& s : d.serving) {
+    writer.newPage();
+    draw_heading(painter,
+                 QStringLiteral("Serving: run #%1 %2")
+                     .arg(s.record.id)
+                     .arg(QString::fromStdString(s.record.name)),
+                 w);
+    draw_plot(painter, *make_serving_curve_plot(s), QPoint(0, 40), QSize(w, h * 11 / 20));
+    draw_plot(painter, *make_batch_histogram_plot(s), QPoint(0, 56 + h * 11 / 20),
+              QSize(w, h * 7 / 20));
+  }
+  if (auto plot = make_inference_plot(d)) {
+    writer.newPage();
+    draw_heading(painter, QStringLiteral("Offline inference"), w);
+    draw_plot(painter, *plot, QPoint(0, 40), QSize(w, std::min(h - 60, 420)));
+  }
+  first = false;
+  draw_flowing_html(writer, painter, tables, first);
+}
+
 }  // namespace
 
 ReportFormat report_format_for(const std::filesystem::path& path) {
@@ -95,7 +138,10 @@ QString report_html(const ReportData& d) {
                      "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"/><title>%1</title>"
                      "<style>%2</style></head><body>\n")
                      .arg(d.title.toHtmlEscaped(), QString::fromLatin1(kStyle));
-  html += report_header_html(d) + report_findings_html(d) + report_summary_html(d);
+  html += report_header_html(d) + report_findings_html(d);
+  html += serving_html(d);
+  if (d.runs.empty()) return html + QStringLiteral("\n</body></html>\n");
+  html += report_summary_html(d);
   if (has_sweep_plots(d)) {
     html += QStringLiteral("<h2>Sweep summary</h2><p>");
     for (const SweepPlotKind kind : sweep_plot_kinds()) {
@@ -128,34 +174,37 @@ QByteArray report_pdf(const ReportData& d) {
     painter.setMode(QCPPainter::pmVectorized);
     painter.setMode(QCPPainter::pmNoCaching);
     bool first = true;
+    const bool training = !d.runs.empty();
     draw_flowing_html(writer, painter,
-                      report_header_html(d) + report_findings_html(d) + report_summary_html(d),
+                      report_header_html(d) + report_findings_html(d) +
+                          (training ? report_summary_html(d) : QString()),
                       first);
-
     const int w = page.width();
-    if (has_sweep_plots(d)) {
-      writer.newPage();
-      draw_heading(painter, QStringLiteral("Sweep summary"), w);
-      // Two columns, as many rows as the plots need, shared out over the page's height.
-      const int rows = (static_cast<int>(sweep_plot_kinds().size()) + 1) / 2;
-      const QSize cellSize((w - 12) / 2, std::min(330, (page.height() - 40) / rows - 16));
-      int i = 0;
-      for (const SweepPlotKind kind : sweep_plot_kinds()) {
-        auto plot = make_sweep_plot(d, kind);
-        draw_plot(
-            painter, *plot,
-            QPoint((i % 2) * (cellSize.width() + 12), 40 + (i / 2) * (cellSize.height() + 16)),
-            cellSize);
-        ++i;
+    draw_serving_pages(writer, painter, d, w, page.height(), first);
+    if (training) {
+      if (has_sweep_plots(d)) {
+        writer.newPage();
+        draw_heading(painter, QStringLiteral("Sweep summary"), w);
+        // Two columns, as many rows as the plots need, shared out over the page's height.
+        const int rows = (static_cast<int>(sweep_plot_kinds().size()) + 1) / 2;
+        const QSize cellSize((w - 12) / 2, std::min(330, (page.height() - 40) / rows - 16));
+        int i = 0;
+        for (const SweepPlotKind kind : sweep_plot_kinds()) {
+          auto plot = make_sweep_plot(d, kind);
+          draw_plot(
+              painter, *plot,
+              QPoint((i % 2) * (cellSize.width() + 12), 40 + (i / 2) * (cellSize.height() + 16)),
+              cellSize);
+          ++i;
+        }
       }
+      writer.newPage();
+      draw_heading(painter, QStringLiteral("Loss curves"), w);
+      auto loss = make_loss_plot(d);
+      draw_plot(painter, *loss, QPoint(0, 40), QSize(w, std::min(page.height() - 60, 520)));
+      first = false;
+      draw_flowing_html(writer, painter, report_config_html(d), first);
     }
-    writer.newPage();
-    draw_heading(painter, QStringLiteral("Loss curves"), w);
-    auto loss = make_loss_plot(d);
-    draw_plot(painter, *loss, QPoint(0, 40), QSize(w, std::min(page.height() - 60, 520)));
-
-    first = false;
-    draw_flowing_html(writer, painter, report_config_html(d), first);
     painter.end();
   }
   return bytes;

@@ -15,6 +15,7 @@
 #include "engine/experiment/run_executor.h"
 #include "engine/serve/latency_text.h"
 #include "engine/serve/offline_infer.h"
+#include "engine/serve/serve_store.h"
 #include "engine/serve/serving_config.h"
 #include "engine/serve/serving_model.h"
 #include "event_stream.h"
@@ -60,14 +61,19 @@ int cmd_infer(const ServingCliOptions& o) {
   ServingConfig config;
   ServingModel model;
   if (!load_serving_input(o, config, model)) return kExitBadInput;
+  std::string device;
   try {
-    make_backend(model.config);  // e.g. cuda asked of a build without it: bad input
+    device = make_backend(model.config)->device_name();  // e.g. cuda in a build without it: bad input
   } catch (const Error& e) {
     std::fprintf(stderr, "batchlab-cli: %s\n", e.what());
     return kExitBadInput;
   }
   EventStream jsonl;
   if (!jsonl.open(o.jsonl)) return kExitBadInput;
+  bool store_ok = true;
+  const auto writer =
+      open_serving_run(o, RunKind::inference, config, device, store_ok);
+  if (!store_ok) return kExitBadInput;
   std::FILE* out = o.jsonl == "-" ? stderr : stdout;
   const bool terminal = ::isatty(STDERR_FILENO) != 0;
 
@@ -114,6 +120,7 @@ int cmd_infer(const ServingCliOptions& o) {
   } catch (const Error& e) {
     if (terminal) std::fprintf(stderr, "\r\033[K");
     std::fprintf(stderr, "batchlab-cli: %s\n", e.what());
+    if (writer) writer->fail(e.what());
     code = kExitFailed;
   }
   finished.store(true);
@@ -123,6 +130,13 @@ int cmd_infer(const ServingCliOptions& o) {
   std::fprintf(out, "device: %s; step = staging + forward pass of one batch (median); samples/s = batch / step\n",
                result.device.c_str());
   if (result.stopped) std::fprintf(out, "stopped early\n");
+  if (writer) {
+    std::vector<InferenceRow> stored;
+    for (const InferPoint& p : result.points) stored.push_back(inference_row(p));
+    writer->finish_inference(stored, result.stopped);
+    std::fprintf(out, "recorded as run %lld in %s\n", static_cast<long long>(writer->run_id()),
+                 store_path_or_default(o.db).c_str());
+  }
   return any_oom ? kExitResult : kExitOk;
 }
 

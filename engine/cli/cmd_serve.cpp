@@ -15,6 +15,7 @@
 #include "engine/core/errors.h"
 #include "engine/core/format.h"
 #include "engine/serve/latency_text.h"
+#include "engine/serve/serve_store.h"
 #include "engine/serve/serve_sweep.h"
 #include "engine/serve/serving_config.h"
 #include "engine/serve/serving_model.h"
@@ -96,7 +97,10 @@ void add_common(CLI::App& cmd, ServingCliOptions& o, int use) {
                  "serving preset or file, or a run preset or config (see `batchlab-cli "
                  "presets`); or give --run ID");
   cmd.add_option("--run", o.run_id, "serve a stored run's trained model (see `batchlab-cli runs`)");
-  cmd.add_option("--db", o.db, "the run store of --run; default as for `run`");
+  cmd.add_option("--db", o.db,
+                 "the run store: --run's model is read from it and the results are recorded in "
+                 "it; default as for `run`");
+  cmd.add_flag("--no-store", o.no_store, "do not record the results in the store");
   cmd.add_option("--jsonl", o.jsonl, "write every event as one JSON line to PATH, or - for stdout");
   cmd.add_option("--device", o.device, "auto, cpu, cuda or cuda:N (overrides the config's device)");
   for (const Flag& f : kFlags) {
@@ -394,6 +398,30 @@ void add_serve_options(CLI::App& cmd, ServingCliOptions& o) {
                "where requests really wait and every batch really runs");
 }
 
+std::unique_ptr<ServingRunWriter> open_serving_run(const ServingCliOptions& o, RunKind kind,
+                                                   const ServingConfig& config,
+                                                   const std::string& device, bool& ok) {
+  ok = true;
+  if (o.no_store) return nullptr;
+  try {
+    const std::string verb = kind == RunKind::serving ? "serve " : "infer ";
+    return std::make_unique<ServingRunWriter>(store_path_or_default(o.db), kind,
+                                              verb + (config.name.empty() ? "model" : config.name),
+                                              config, device);
+  } catch (const Error& e) {
+    std::fprintf(stderr, "batchlab-cli: %s\n", e.what());
+    ok = false;
+    return nullptr;
+  }
+}
+
+// "recorded as run 12 in /path/runs.sqlite", after the results.
+void print_recorded(std::FILE* out, const ServingRunWriter* writer, const ServingCliOptions& o) {
+  if (writer)
+    std::fprintf(out, "recorded as run %lld in %s\n", static_cast<long long>(writer->run_id()),
+                 store_path_or_default(o.db).c_str());
+}
+
 bool load_serving_input(const ServingCliOptions& o, ServingConfig& config, ServingModel& model) {
   try {
     if (o.run_id != 0 && !o.config.empty())
@@ -449,12 +477,18 @@ int cmd_serve(const ServingCliOptions& o) {
     return kExitBadInput;
   }
 
+  bool store_ok = true;
+  const auto writer = open_serving_run(o, RunKind::serving, config, runtime->device(), store_ok);
+  if (!store_ok) return kExitBadInput;
+
   RunControl control;
   install_interrupt_handler();
   ServeProgress progress(control, ::isatty(STDERR_FILENO) != 0);
+  ServingWindowRecorder recorder;
   FanOutSink sinks;
   sinks.add(&progress);
   sinks.add(jsonl.sink());
+  sinks.add(&recorder);
   ServeObservers observers{.sink = &sinks, .control = &control, .on_request = {}};
 
   std::fprintf(out, "serve %s: %s on %s, %lld %s rows\n", config.name.c_str(), model.label.c_str(),
@@ -480,6 +514,8 @@ int cmd_serve(const ServingCliOptions& o) {
     progress.clear();
     print_sweep(out, s);
     if (s.stopped) std::fprintf(out, "stopped early: %zu points ran\n", s.points.size());
+    if (writer) writer->finish_serving(serving_point_rows(s), recorder.windows(), s.stopped);
+    print_recorded(out, writer.get(), o);
     return kExitOk;
   }
   std::fprintf(out, "%s; %s\n",
@@ -504,6 +540,10 @@ int cmd_serve(const ServingCliOptions& o) {
     for (const auto& [n, s] : m) t += (t.empty() ? "" : ", ") + std::to_string(n) + ": " + format_latency(s);
     std::fprintf(out, "  service times measured (batch: time): %s\n", t.c_str());
   }
+  if (writer)
+    writer->finish_serving(serving_point_rows(r, config.batcher.slo_p99_s), recorder.windows(),
+                           r.stopped);
+  print_recorded(out, writer.get(), o);
   return kExitOk;
 }
 

@@ -2,7 +2,7 @@
 //          cmd_devices, cmd_datasets, cmd_presets, cmd_runs, ExportOptions, cmd_export,
 //          store_path_or_default, ServingCliOptions, add_infer_options, cmd_infer,
 //          add_serve_options, cmd_serve, load_serving_input, MergeOptions, cmd_merge,
-//          ScaleOptions, cmd_scale (the batchlab-cli subcommands of DESIGN §6 and their options)
+//          open_serving_run, ScaleOptions, cmd_scale (the batchlab-cli subcommands of DESIGN §6 and their options)
 // Exit codes: 0 the run completed, reached its target or was stopped; 1 the run failed; 2 bad
 // input (config, data, arguments: nothing was stored); 3 the run diverged or ran out of memory
 // (a result, stored as such). A sweep exits with the worst of its runs: 1 if any failed, else 3
@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,8 @@ class App;
 }
 namespace batchlab {
 struct ServingConfig;
+class ServingRunWriter;
+enum class RunKind;
 struct ServingModel;
 }  // namespace batchlab
 
@@ -97,10 +100,11 @@ int cmd_export(const ExportOptions& o);
 struct ServingCliOptions {
   std::string config;
   std::int64_t run_id = 0;
-  std::string db;     // the store of --run
+  std::string db;     // the store of --run and of the results
   std::string jsonl;  // "", a path, or "-" for stdout
   std::string device;
   bool virtual_clock = false;
+  bool no_store = false;  // do not record the results (a run of kind inference or serving)
   std::map<std::string, std::string> values;  // "--rate" → "500", as given
 };
 // Registers the options on the subcommand; main.cpp creates the subcommands. Both use one table
@@ -109,6 +113,11 @@ void add_infer_options(CLI::App& cmd, ServingCliOptions& o);
 void add_serve_options(CLI::App& cmd, ServingCliOptions& o);
 int cmd_infer(const ServingCliOptions& o);
 int cmd_serve(const ServingCliOptions& o);
+// The run of kind `kind` the results go to (nullptr with --no-store); on a store that cannot be
+// opened prints one line and returns nullptr with `ok` false.
+std::unique_ptr<ServingRunWriter> open_serving_run(const ServingCliOptions& o, RunKind kind,
+                                                   const ServingConfig& config,
+                                                   const std::string& device, bool& ok);
 // The serving config with the options applied and its model loaded; on bad input prints one
 // line on stderr (naming the option, key, file or line) and returns false.
 bool load_serving_input(const ServingCliOptions& o, ServingConfig& config, ServingModel& model);

@@ -105,4 +105,10 @@ std::string fit_column(const std::string& text, std::size_t width) {
   return out;
 }
 
+std::string text::latency(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) return kMissing;
+  if (seconds == 0 || seconds >= 0.9995e-3) return duration(seconds);
+  return number(seconds * 1e6, 3) + " µs";
+}
+
 }  // namespace batchlab

@@ -46,7 +46,7 @@ bool process_alive(std::int64_t pid) {
 
 constexpr const char* kRunColumns =
     "id, name, created, config, status, reason, device, environment, summary, sweep_id, tags, "
-    "origin";
+    "origin, kind";
 
 // The tags column is our own JSON; anything else there means the file was edited by hand.
 std::vector<std::string> parse_tags(const std::string& text, const fs::path& path,
@@ -81,6 +81,8 @@ RunRecord read_run(const Statement& s, const fs::path& path) {
   r.sweep_id = s.is_null(9) ? 0 : s.int64(9);
   r.tags = parse_tags(s.text(10), path, r.id);
   r.origin = s.text(11);
+  // A kind a newer BatchLab wrote reads as training: its rows are then simply not shown.
+  r.kind = parse_run_kind(s.text(12)).value_or(RunKind::train);
   return r;
 }
 
@@ -185,15 +187,15 @@ RunStore::~RunStore() {
 
 std::int64_t RunStore::create_run(const std::string& name, const std::string& config_json,
                                   const std::string& device, const std::string& environment_json,
-                                  std::int64_t sweep_id) {
+                                  std::int64_t sweep_id, RunKind kind) {
   // Checked here rather than by the foreign key, so the message names the sweep.
   if (sweep_id != 0 && !sweep(sweep_id))
     throw Error(path_.string() + ": sweep " + std::to_string(sweep_id) + " is not in the store");
   Statement s(
       db_, path_,
       "INSERT INTO runs (name, created, config, status, device, environment, summary, "
-      "pid, host, updated, sweep_id, origin) VALUES (?, ?, ?, 'running', ?, ?, '{}', ?, ?, ?, ?, "
-      "lower(hex(randomblob(16))))",
+      "pid, host, updated, sweep_id, origin, kind) VALUES (?, ?, ?, 'running', ?, ?, '{}', ?, ?, "
+      "?, ?, lower(hex(randomblob(16))), ?)",
       "cannot create a run");
   const std::string now = now_iso8601();
   s.bind(1, name);
@@ -205,6 +207,7 @@ std::int64_t RunStore::create_run(const std::string& name, const std::string& co
   s.bind(7, this_host());
   s.bind(8, now);
   if (sweep_id != 0) s.bind(9, sweep_id);  // unbound parameters are NULL
+  s.bind(10, std::string(run_kind_name(kind)));
   s.step();
   return sqlite3_last_insert_rowid(db_);
 }
@@ -250,13 +253,13 @@ void RunStore::append_evals(std::span<const EvalEvent> evals) {
   t.commit();
 }
 
-void RunStore::finish_run(const RunFinished& finished) {
+void RunStore::finish_run(const RunFinished& finished, const std::string& summary_json) {
   Statement s(db_, path_,
               "UPDATE runs SET status = ?, reason = ?, summary = ?, updated = ? WHERE id = ?",
               "cannot record the end of a run");
   s.bind(1, std::string(to_string(finished.status)));
   s.bind(2, finished.reason);
-  s.bind(3, summary_to_json(finished.summary));
+  s.bind(3, summary_json.empty() ? summary_to_json(finished.summary) : summary_json);
   s.bind(4, now_iso8601());
   s.bind(5, finished.run_id);
   s.step();
@@ -374,7 +377,9 @@ void RunStore::delete_run(std::int64_t id) {
   // Explicit deletes, so the result does not hang on the foreign_keys pragma.
   for (const char* sql :
        {"DELETE FROM steps WHERE run_id = ?", "DELETE FROM evals WHERE run_id = ?",
-        "DELETE FROM models WHERE run_id = ?", "DELETE FROM runs WHERE id = ?"}) {
+        "DELETE FROM models WHERE run_id = ?", "DELETE FROM serving_points WHERE run_id = ?",
+        "DELETE FROM serving_windows WHERE run_id = ?",
+        "DELETE FROM inference_points WHERE run_id = ?", "DELETE FROM runs WHERE id = ?"}) {
     Statement s(db_, path_, sql, "cannot delete a run");
     s.bind(1, id);
     s.step();
@@ -461,6 +466,9 @@ void RunStore::delete_sweep(std::int64_t id) {
        {"DELETE FROM steps WHERE run_id IN (SELECT id FROM runs WHERE sweep_id = ?)",
         "DELETE FROM evals WHERE run_id IN (SELECT id FROM runs WHERE sweep_id = ?)",
         "DELETE FROM models WHERE run_id IN (SELECT id FROM runs WHERE sweep_id = ?)",
+        "DELETE FROM serving_points WHERE run_id IN (SELECT id FROM runs WHERE sweep_id = ?)",
+        "DELETE FROM serving_windows WHERE run_id IN (SELECT id FROM runs WHERE sweep_id = ?)",
+        "DELETE FROM inference_points WHERE run_id IN (SELECT id FROM runs WHERE sweep_id = ?)",
         "DELETE FROM runs WHERE sweep_id = ?", "DELETE FROM sweeps WHERE id = ?"}) {
     Statement s(db_, path_, sql, "cannot delete a sweep");
     s.bind(1, id);

@@ -9,6 +9,9 @@
 //         (core/step_fields.h; before v3 samples_seen and batch_size were samples and batch)
 //   evals(run_id, step, epoch, val_loss, val_accuracy, train_loss, wall_s)
 //   models(run_id, spec, step, parameters, standardization, crc32)               since v4
+//   steps: replicas, replica_batch, allreduce_ms, idle_ms                           since v5
+//   runs.kind ('train', 'inference', 'serving'); serving_points, serving_windows,
+//   inference_points (experiment/serving_record.h)                                  since v6
 // Opening a store marks runs left `running` by a process that no longer exists (same host, pid
 // gone) as `interrupted`.
 // Threading: one RunStore per thread; SQLite's WAL lets a reader (the GUI) and a writer (a CLI
@@ -23,6 +26,7 @@
 #include <vector>
 
 #include "engine/core/events.h"
+#include "engine/experiment/serving_record.h"
 #include "engine/experiment/stored_model.h"
 
 struct sqlite3;
@@ -44,6 +48,7 @@ struct RunRecord {
   // 32 hex digits, random, made when the run is created (or when a pre-v3 store is upgraded):
   // the run's identity across stores, where `id` is only this store's row number.
   std::string origin;
+  RunKind kind = RunKind::train;  // since v6; runs stored before were training runs
 };
 
 struct SweepRecord {
@@ -55,7 +60,7 @@ struct SweepRecord {
 
 class RunStore {
  public:
-  static constexpr int kSchemaVersion = 5;
+  static constexpr int kSchemaVersion = 6;
 
   // Creates the file and its folders when missing. Throws Error naming the path when the file
   // cannot be opened or is not a BatchLab store.
@@ -69,11 +74,13 @@ class RunStore {
   // sweep_id 0: a run on its own; else the id create_sweep returned (Error when unknown).
   std::int64_t create_run(const std::string& name, const std::string& config_json,
                           const std::string& device, const std::string& environment_json,
-                          std::int64_t sweep_id = 0);
+                          std::int64_t sweep_id = 0, RunKind kind = RunKind::train);
   // One transaction for the whole span.
   void append_steps(std::span<const StepEvent> steps);
   void append_evals(std::span<const EvalEvent> evals);
-  void finish_run(const RunFinished& finished);
+  // summary_json, when given, is stored in place of finished.summary (an inference or serving
+  // run's summary: serving_summary_json, inference_summary_json).
+  void finish_run(const RunFinished& finished, const std::string& summary_json = {});
 
   std::vector<RunRecord> list_runs() const;
   std::optional<RunRecord> run(std::int64_t id) const;
@@ -94,7 +101,17 @@ class RunStore {
   std::optional<StoredModel> model(std::int64_t run_id) const;
   bool has_model(std::int64_t run_id) const;
 
-  // Deletes the run with its steps, evaluations and model, in one transaction.
+  // Inference and serving results (schema v6), each written in one transaction; saving again
+  // replaces the run's rows. The points of a serving run come back in point order, its windows
+  // by point then time, inference rows by batch size.
+  void save_inference(std::int64_t run_id, std::span<const InferenceRow> rows);
+  std::vector<InferenceRow> inference(std::int64_t run_id) const;
+  void save_serving(std::int64_t run_id, std::span<const ServingPointRow> points,
+                    std::span<const ServingWindowRow> windows);
+  std::vector<ServingPointRow> serving_points(std::int64_t run_id) const;
+  std::vector<ServingWindowRow> serving_windows(std::int64_t run_id) const;
+
+  // Deletes the run with its steps, evaluations, model and serving rows, in one transaction.
   void delete_run(std::int64_t id);
   void rename_run(std::int64_t id, const std::string& name);
   // Replaces the run's tags. Tags are trimmed; an empty one throws Error, repeats are dropped.

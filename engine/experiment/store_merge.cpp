@@ -74,7 +74,11 @@ bool is_origin(const std::string& s) {
 // the keys the merge assigns. Steps are the kStepFields names, as every other steps reader.
 struct Columns {
   std::vector<std::string> runs, sweeps, evals, models, steps;
+  // The other tables keyed by run_id (schema v6: inference and serving results), copied whole.
+  std::vector<std::pair<std::string, std::vector<std::string>>> per_run;
 };
+
+constexpr const char* kPerRunTables[] = {"inference_points", "serving_points", "serving_windows"};
 
 std::vector<std::string> without(std::vector<std::string> cols,
                                  std::initializer_list<const char*> drop) {
@@ -92,6 +96,8 @@ Columns columns_of_main(sqlite3* db, const fs::path& path) {
   c.sweeps = without(table_columns(db, path, "sweeps"), {"id"});
   c.evals = without(table_columns(db, path, "evals"), {"run_id"});
   c.models = without(table_columns(db, path, "models"), {"run_id"});
+  for (const char* t : kPerRunTables)
+    c.per_run.emplace_back(t, without(table_columns(db, path, t), {"run_id"}));
   for (const auto& f : kStepFields) c.steps.emplace_back(f.name);
   return c;
 }
@@ -219,6 +225,7 @@ std::unique_ptr<Shard> open_shard(const fs::path& path, const Columns& cols) {
   check_columns(*s, "steps", cols.steps);
   check_columns(*s, "evals", cols.evals);
   check_columns(*s, "models", cols.models);
+  for (const auto& [table, columns] : cols.per_run) check_columns(*s, table, columns);
   check_models(*s);
   return s;
 }
@@ -303,6 +310,8 @@ class Merger {
       copy_run_rows(shard, main_, main_path_, "steps", cols_.steps, id, new_id);
       copy_run_rows(shard, main_, main_path_, "evals", cols_.evals, id, new_id);
       copy_run_rows(shard, main_, main_path_, "models", cols_.models, id, new_id);
+      for (const auto& [table, columns] : cols_.per_run)
+        copy_run_rows(shard, main_, main_path_, table, columns, id, new_id);
       total.run_ids.push_back(new_id);
       if (sweep != 0 &&
           std::find(total.sweep_ids.begin(), total.sweep_ids.end(), sweep) == total.sweep_ids.end())

@@ -116,10 +116,45 @@ void migrate_v4_to_v5(sqlite3* db, const fs::path& path) {
        "cannot add the data-parallel columns to the steps");
 }
 
+// Version 6: inference and serving results (engine/serve/, experiment/serving_record.h). A run
+// has a kind; every run stored before was a training run. Serving points and windows, and
+// inference rows, belong to their run as steps do.
+void migrate_v5_to_v6(sqlite3* db, const fs::path& path) {
+  exec(db, path, R"sql(
+    ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'train';
+    CREATE TABLE IF NOT EXISTS serving_points (
+      run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+      point INTEGER NOT NULL, mode TEXT NOT NULL, rate REAL, max_batch INTEGER,
+      max_delay_ms REAL, objective_ms REAL,
+      arrived INTEGER, served INTEGER, dropped INTEGER, rejected INTEGER, unfinished INTEGER,
+      throughput REAL, p50_ms REAL, p90_ms REAL, p99_ms REAL, max_ms REAL, mean_ms REAL,
+      mean_wait_ms REAL, mean_compute_ms REAL, mean_batch REAL, utilization REAL,
+      saturated INTEGER, saturated_at REAL, settled_limit INTEGER, meets_objective INTEGER,
+      best INTEGER, batch_histogram TEXT NOT NULL DEFAULT '[]',
+      PRIMARY KEY (run_id, point)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS serving_windows (
+      run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+      point INTEGER NOT NULL, t_s REAL NOT NULL, throughput REAL, p50_ms REAL, p99_ms REAL,
+      mean_batch REAL, queue_depth INTEGER, batch_limit INTEGER
+    );
+    CREATE INDEX IF NOT EXISTS serving_windows_run ON serving_windows(run_id, point, t_s);
+    CREATE TABLE IF NOT EXISTS inference_points (
+      run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+      batch_size INTEGER NOT NULL, fits INTEGER, error TEXT NOT NULL DEFAULT '', rows INTEGER,
+      timed_batches INTEGER, samples_per_s REAL, step_ms REAL, accuracy REAL, mse REAL,
+      memory_bytes INTEGER, predicted_bytes INTEGER,
+      PRIMARY KEY (run_id, batch_size)
+    ) WITHOUT ROWID;
+  )sql",
+       "cannot add the inference and serving tables to the store");
+}
+
 // kMigrations[v] takes a store from version v to v + 1; a new version appends one function.
 using Migration = void (*)(sqlite3*, const fs::path&);
-constexpr std::array<Migration, 5> kMigrations = {
-    &migrate_v0_to_v1, &migrate_v1_to_v2, &migrate_v2_to_v3, &migrate_v3_to_v4, &migrate_v4_to_v5};
+constexpr std::array<Migration, 6> kMigrations = {&migrate_v0_to_v1, &migrate_v1_to_v2,
+                                                  &migrate_v2_to_v3, &migrate_v3_to_v4,
+                                                  &migrate_v4_to_v5, &migrate_v5_to_v6};
 static_assert(kMigrations.size() == RunStore::kSchemaVersion);
 
 int user_version(sqlite3* db, const fs::path& path) {

@@ -11,11 +11,7 @@
 
 namespace batchlab {
 
-inline std::string format_latency(double seconds) {
-  if (!std::isfinite(seconds) || seconds < 0) return kMissing;
-  if (seconds == 0 || seconds >= 0.9995e-3) return format_duration(seconds);
-  const double us = seconds * 1e6;
-  return format_number(us, 3) + " µs";
-}
+// text::latency (core/format_text.h), under the engine's name for it.
+inline std::string format_latency(double seconds) { return text::latency(seconds); }
 
 }  // namespace batchlab

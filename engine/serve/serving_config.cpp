@@ -269,6 +269,47 @@ ServingConfig read(const json& j, const std::string& source, const fs::path& bas
 
 }  // namespace
 
+json serving_config_to_json(const ServingConfig& c) {
+  json j = json::object();
+  if (!c.name.empty()) j["name"] = c.name;
+  if (!c.description.empty()) j["description"] = c.description;
+  if (c.model.run_id > 0) j["model"] = {{"run", c.model.run_id}};
+  else if (c.model.config) j["model"] = {{"config", run_config_to_json(*c.model.config)}};
+  else j["model"] = {{"preset", c.model.preset}};
+  j["split"] = c.train_split ? "train" : "val";
+  j["infer"] = {{"batch_sizes", c.infer.batch_sizes}, {"min_seconds", c.infer.min_seconds}};
+  const WorkloadConfig& w = c.workload;
+  json wj = {{"arrivals", std::string(to_string(w.arrivals))},
+             {"burst_size", w.burst_size},
+             {"seed", w.seed}};
+  if (c.rate_given) wj["rate"] = w.rate;
+  if (std::isfinite(w.duration_s)) wj["duration_s"] = w.duration_s;
+  if (!w.trace_path.empty()) wj["trace"] = w.trace_path.string();
+  j["workload"] = wj;
+  const BatcherConfig& b = c.batcher;
+  json bj = {{"mode", std::string(to_string(b.mode))},
+             {"max_batch", b.max_batch},
+             {"preferred", b.preferred},
+             {"max_delay_ms", b.max_delay_s * 1e3},
+             {"queue_cap", b.queue_cap},
+             {"policy", std::string(to_string(b.policy))},
+             {"adapt_window", b.adapt_window}};
+  if (b.slo_p99_s > 0) bj["slo_p99_ms"] = b.slo_p99_s * 1e3;
+  j["batcher"] = bj;
+  j["clock"] = c.virtual_clock ? "virtual" : "real";
+  if (c.service_fixed_s)
+    j["service"] = {{"fixed_ms", *c.service_fixed_s * 1e3}, {"per_row_ms", c.service_per_row_s * 1e3}};
+  std::vector<std::string> modes;
+  for (const BatchMode m : c.sweep.modes) modes.emplace_back(to_string(m));
+  std::vector<double> delays_ms;
+  for (const double d : c.sweep.max_delays_s) delays_ms.push_back(d * 1e3);
+  j["sweep"] = {{"rates", c.sweep.rates},
+                {"modes", modes},
+                {"max_batches", c.sweep.max_batches},
+                {"max_delays_ms", delays_ms}};
+  return j;
+}
+
 void require_arrival_rate(const ServingConfig& c, const std::string& source) {
   // Offline inference needs no workload, so the rate is checked only where requests arrive.
   if (c.workload.arrivals != ArrivalKind::trace && c.sweep.rates.empty() && !c.rate_given)

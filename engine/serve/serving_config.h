@@ -1,6 +1,6 @@
 // defines: ServingModelSource, ServeSweepGrid, ServingConfig, serving_config_from_json,
 //          serving_config_schema, is_serving_config_json, load_serving_config,
-//          serving_config_for_model, require_arrival_rate
+//          serving_config_for_model, require_arrival_rate, serving_config_to_json
 // A serving config (resources/presets/serving/NAME.json, PresetKind::serving) says which model
 // to serve, on what workload and through which batcher; `infer` and `serve` read it, the command
 // line overrides single keys. Read strictly with the project's reader (experiment/json_fields),
@@ -75,6 +75,11 @@ const nlohmann::json& serving_config_schema();
 // Reads and validates. `base_dir` resolves relative paths (the file's folder).
 ServingConfig serving_config_from_json(const nlohmann::json& j, const std::string& source,
                                        const std::filesystem::path& base_dir);
+
+// The config as the file format writes it: what the store keeps with a serving or inference
+// run; serving_config_from_json reads it back to an equal config (infinite durations and unset
+// values are left out, the trace path stays as it was resolved).
+nlohmann::json serving_config_to_json(const ServingConfig& c);
 
 // A JSON file is a serving config when its "model" names a preset or a config, or it has a
 // "workload", "batcher", "infer" or "sweep" object; anything else is a run config.

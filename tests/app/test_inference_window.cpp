@@ -9,7 +9,9 @@
 #include <QtTest>
 
 #include "app/inference_window.h"
+#include "app/run_session.h"
 #include "app/serving_job.h"
+#include "engine/experiment/run_store.h"
 #include "app_test_support.h"
 #include "qcustomplot.h"
 #include "window_test_base.h"
@@ -75,10 +77,22 @@ void TestInferenceWindow::aStoredRunsTrainedModelIsServed() {
   w->findChild<QCheckBox*>()->setChecked(true);
   QSignalSpy described(&w->job(), &ServingJob::described);
   QSignalSpy done(&w->job(), &ServingJob::finished);
+  QSignalSpy recorded(&w->job(), &ServingJob::recorded);
   w->serve();
   QVERIFY(done.wait(60000));
   QVERIFY2(described.count() == 1 && described.at(0).at(0).toString().contains("trained"),
            described.isEmpty() ? "no description" : qPrintable(described.at(0).at(0).toString()));
+  // The result is a serving run in the store and in the window's runs table, beside the run
+  // whose model it served; a serving run has no model, so it is not offered for serving.
+  QCOMPARE(recorded.count(), 1);
+  const qint64 id = recorded.at(0).at(0).toLongLong();
+  const RunRow* row = window->session()->table().find(id);
+  QVERIFY(row);
+  QCOMPARE(row->kind, RunKind::serving);
+  QVERIFY(row->samples_per_s > 0);
+  QCOMPARE(RunStore(store_).serving_points(id).size(), std::size_t{1});
+  window->openInference();
+  QCOMPARE(model->count(), 2);
 }
 
 void TestInferenceWindow::aServingSweepDrawsTheLatencyThroughputCurve() {

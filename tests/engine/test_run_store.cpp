@@ -449,7 +449,11 @@ class TestRunStore : public QObject {
     {
       RunStore store(path);
       QCOMPARE(pragma(path, "PRAGMA user_version"), std::to_string(RunStore::kSchemaVersion));
-      QCOMPARE(RunStore::kSchemaVersion, 5);
+      QCOMPARE(RunStore::kSchemaVersion, 6);
+      // v6: every run stored before was a training run; the serving tables are there, empty.
+      QCOMPARE(store.run(1)->kind, RunKind::train);
+      QCOMPARE(pragma(path, "SELECT count(*) FROM serving_points"), std::string("0"));
+      QVERIFY(store.inference(1).empty());
       const auto s = store.steps(1);
       QCOMPARE(s.size(), std::size_t{1});
       QCOMPARE(s[0].batch_size, std::int64_t{64});
