@@ -70,6 +70,7 @@ ServingJob::ServingJob(QObject* parent) : QObject(parent) {
   qRegisterMetaType<ServeSample>();
   qRegisterMetaType<ServeSweepSample>();
   qRegisterMetaType<ServeResult>();
+  qRegisterMetaType<ServeSweepResult>();
 }
 
 ServingJob::~ServingJob() {
@@ -131,6 +132,7 @@ void ServingJob::start(const ServingConfig& config, const std::filesystem::path&
             run_serve_sweep(options, config.sweep, runtime.service(), observers, on_point);
         const int points = static_cast<int>(r.points.size());
         const int best = r.best ? static_cast<int>(*r.best) : -1;
+        post([r](ServingJob& j) { emit j.sweepResult(r); });
         post([points, best](ServingJob& j) { emit j.sweepFinished(points, best); });
         return;
       }
