@@ -82,6 +82,7 @@ InferenceWindow::InferenceWindow(std::function<std::optional<RunConfig>()> form_
   setObjectName(QStringLiteral("inferenceWindow"));
   auto* layout = new QHBoxLayout(this);
   auto* panel = new QWidget(this);
+  panel_ = panel;
   buildControls(panel);
   layout->addWidget(panel, 0);
   auto* area = new QWidget(this);
@@ -100,6 +101,10 @@ InferenceWindow::InferenceWindow(std::function<std::optional<RunConfig>()> form_
   resize(1200, 760);
   updateEnabled();
 }
+
+InferenceWindow::~InferenceWindow() = default;
+
+void InferenceWindow::setControlsVisible(bool visible) { panel_->setVisible(visible); }
 
 void InferenceWindow::buildControls(QWidget* panel) {
   auto* v = new QVBoxLayout(panel);
@@ -252,6 +257,13 @@ void InferenceWindow::buildPlots(QWidget* area) {
 }
 
 void InferenceWindow::setPlotStyle(const PlotStyle& style) {
+  style_ = std::make_unique<PlotStyle>(style);
+  for (auto& [name, g] : curves_) styleCurve(g, g->property("curve").toLongLong());
+  for (QCPItemStraightLine* line : {latency_slo_, sweep_slo_}) {
+    QPen pen = line->pen();
+    pen.setWidthF(std::max(1.5, style.detail_width));
+    line->setPen(pen);
+  }
   const std::vector<std::pair<QCPGraph*, int>> graphs = {
       {p50_, 0}, {p99_, 1}, {served_, 0}, {offered_, 1}, {depth_, 0}, {limit_, 1}};
   for (const auto& [g, colour] : graphs)
@@ -284,7 +296,29 @@ void InferenceWindow::setStoredRuns(const std::vector<std::pair<std::int64_t, QS
 
 bool InferenceWindow::loadPreset(const QString& name_or_path, QString& error) {
   try {
-    const ServingConfig c = load_serving_config(name_or_path.toStdString());
+    showConfig(load_serving_config(name_or_path.toStdString()));
+    const int index = preset_box_->findText(name_or_path);
+    if (index >= 0) preset_box_->setCurrentIndex(index);
+    return true;
+  } catch (const std::exception& e) {
+    error = QString::fromUtf8(e.what());
+    return false;
+  }
+}
+
+bool InferenceWindow::serveConfig(const ServingConfig& config, QString& error) {
+  if (job_.running()) {
+    error = tr("a serving job is running: stop it first");
+    return false;
+  }
+  showConfig(config);
+  model_->setCurrentIndex(0);  // the config's own model, not a stored run
+  serve();
+  return true;
+}
+
+void InferenceWindow::showConfig(const ServingConfig& c) {
+  {
     preset_ = c;
     rate_->setValue(c.rate_given ? c.workload.rate : rate_->value());
     for (int i = 0; i < static_cast<int>(std::size(kArrivals)); ++i)
@@ -297,15 +331,15 @@ bool InferenceWindow::loadPreset(const QString& name_or_path, QString& error) {
     slo_->setValue(c.batcher.slo_p99_s * 1e3);
     virtual_clock_->setChecked(c.virtual_clock);
     sweep_box_->setChecked(!c.sweep.empty());
-    const int index = preset_box_->findText(name_or_path);
-    if (index >= 0) preset_box_->setCurrentIndex(index);
     description_->setText(QString::fromStdString(c.description));
     updateEnabled();
-    return true;
-  } catch (const std::exception& e) {
-    error = QString::fromUtf8(e.what());
-    return false;
   }
+}
+
+void InferenceWindow::styleCurve(QCPGraph* g, std::int64_t index) const {
+  const PlotStyle style = style_ ? *style_ : default_plot_style();
+  g->setPen(QPen(style.runColour(index), style.line_width));
+  g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, style.marker_size));
 }
 
 ServingConfig InferenceWindow::config() const {
@@ -448,9 +482,8 @@ void InferenceWindow::onSweepPoint(const ServeSweepSample& p) {
   if (!g) {
     g = sweep_->addGraph();
     g->setName(name);
-    const PlotStyle style = default_plot_style();
-    g->setPen(QPen(style.runColour(static_cast<std::int64_t>(curves_.size())), style.line_width));
-    g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 7));
+    g->setProperty("curve", static_cast<qlonglong>(curves_.size()));  // its colour, kept
+    styleCurve(g, static_cast<std::int64_t>(curves_.size()));
   }
   // Saturated points sit at their served rate, far above the objective: drawn, not hidden.
   if (p.p99_ms > 0) g->addData(p.throughput, p.p99_ms);
@@ -473,6 +506,7 @@ void InferenceWindow::onSweepFinished(int points, int best) {
     best_mark_->position->setCoords(b.throughput, b.p99_ms);
     best_mark_->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
     best_mark_->setText(tr("  best under the objective"));
+    if (style_ && style_->font_pt > 0) best_mark_->setFont(style_->font(best_mark_->font()));
   } else if (slo_->value() > 0) {
     text += tr("\nNo setting meets the p99 objective of %1 with nothing lost")
                 .arg(latency_text(slo_->value() / 1e3));

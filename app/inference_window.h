@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -44,6 +45,7 @@ class InferenceWindow final : public QWidget {
   // is where stored runs' models are read.
   InferenceWindow(std::function<std::optional<RunConfig>()> form_model,
                   std::filesystem::path store, QWidget* parent = nullptr);
+  ~InferenceWindow() override;  // out of line: PlotStyle is only declared here
 
   // The stored runs a model can be served from: (run id, label), newest first.
   void setStoredRuns(const std::vector<std::pair<std::int64_t, QString>>& runs);
@@ -54,6 +56,11 @@ class InferenceWindow final : public QWidget {
   // The config the controls describe (with the preset's sweep, if one is loaded).
   ServingConfig config() const;
   void setPlotStyle(const PlotStyle& style);
+  // Serves `config` as it is (a lesson's serving step): the controls show it, the model is its
+  // own. False with `error` when a job is already running.
+  bool serveConfig(const ServingConfig& config, QString& error);
+  // The controls panel at the left (a presented lesson hides it: the curves need the room).
+  void setControlsVisible(bool visible);
 
   void serve();
   void stop();
@@ -83,6 +90,8 @@ class InferenceWindow final : public QWidget {
   void setObjectiveLines();
   void updateEnabled();
   void replotAll();
+  void showConfig(const ServingConfig& c);
+  void styleCurve(QCPGraph* g, std::int64_t index) const;
 
   std::function<std::optional<RunConfig>()> form_model_;
   std::filesystem::path store_;
@@ -105,6 +114,7 @@ class InferenceWindow final : public QWidget {
   QLabel* description_ = nullptr;
   QLabel* summary_ = nullptr;
 
+  QWidget* panel_ = nullptr;
   QWidget* live_area_ = nullptr;
   QCustomPlot* latency_ = nullptr;
   QCustomPlot* histogram_ = nullptr;
@@ -124,6 +134,7 @@ class InferenceWindow final : public QWidget {
   // Sweep curves: one graph per setting, keyed by its text.
   std::map<QString, QCPGraph*> curves_;
   std::vector<ServeSweepSample> sweep_points_;
+  std::unique_ptr<PlotStyle> style_;  // the look of the sweep curves drawn later, too
 };
 
 }  // namespace batchlab

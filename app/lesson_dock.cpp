@@ -1,6 +1,7 @@
 #include "app/lesson_dock.h"
 
 #include <algorithm>
+#include <utility>
 
 #include <QButtonGroup>
 #include <QComboBox>
@@ -240,8 +241,36 @@ void LessonDock::predict(int choice) {
   updateButtons();
 }
 
+bool LessonDock::servingStep() const {
+  if (!lesson_ || step_ >= static_cast<int>(lesson_->steps.size())) return false;
+  for (const LessonRunEntry& e : lesson_->steps[static_cast<std::size_t>(step_)].runs)
+    if (e.is_serving) return true;
+  return false;
+}
+
 void LessonDock::runStep() {
   if (!lesson_ || running() || step_ >= static_cast<int>(lesson_->steps.size())) return;
+  if (servingStep() && serving_runner_) {
+    // The window's serving job runs the sweep, so the Inference view draws it as it goes.
+    QString error;
+    try {
+      const std::optional<ServingConfig> config = serving_step_config(*lesson_, step_);
+      if (config && serving_runner_(*config, error)) {
+        serving_step_ = step_;
+        serving_clock_.start();
+        status_->setText(tr("Measuring each batch size once on this machine, then serving the "
+                            "sweep's loads…"));
+        answer_->clear();
+        updateButtons();
+        emit stepStarted(step_);
+        return;
+      }
+    } catch (const std::exception& e) {
+      error = QString::fromUtf8(e.what());
+    }
+    servingFailed(error);
+    return;
+  }
   control_.reset();
   LessonRunOptions options;
   options.store_path = store_ ? store_() : std::filesystem::path{};
@@ -273,23 +302,42 @@ void LessonDock::runStep() {
   emit stepStarted(step);
 }
 
-void LessonDock::stop() { control_.request_stop(); }
+void LessonDock::stop() { control_.request_stop(); }  // a serving sweep: the window's Stop
 
-void LessonDock::onStepDone() {
-  try {
-    StepOutcome outcome = watcher_.result();
-    record_.answers[static_cast<std::size_t>(outcome.step)] = outcome.answer;
-    outcomes_[static_cast<std::size_t>(outcome.step)] = std::move(outcome);
-  } catch (const std::exception& e) {
-    status_->setText(tr("The step could not run: %1").arg(QString::fromUtf8(e.what())));
-    updateButtons();
-    emit failed(QString::fromUtf8(e.what()));
-    return;
-  }
+void LessonDock::servingFinished(const ServeSweepResult& sweep) {
+  if (serving_step_ < 0 || !lesson_) return;  // not a lesson's sweep
+  const int step = std::exchange(serving_step_, -1);
+  acceptOutcome(serving_step_outcome(*lesson_, step, sweep,
+                                     static_cast<double>(serving_clock_.elapsed()) / 1e3));
+}
+
+void LessonDock::servingFailed(const QString& message) {
+  const bool was_running = std::exchange(serving_step_, -1) >= 0;
+  if (!was_running && message.isEmpty()) return;
+  status_->setText(tr("The step could not run: %1").arg(message));
+  updateButtons();
+  emit failed(message);
+}
+
+void LessonDock::acceptOutcome(StepOutcome outcome) {
+  record_.answers[static_cast<std::size_t>(outcome.step)] = outcome.answer;
+  outcomes_[static_cast<std::size_t>(outcome.step)] = std::move(outcome);
   if (step_ < static_cast<int>(outcomes_.size()) && outcomes_[static_cast<std::size_t>(step_)])
     showAnswer();
   updateButtons();
   emit stepFinished(step_);
+}
+
+void LessonDock::onStepDone() {
+  try {
+    StepOutcome outcome = watcher_.result();
+    acceptOutcome(std::move(outcome));
+    return;
+  } catch (const std::exception& e) {
+    status_->setText(tr("The step could not run: %1").arg(QString::fromUtf8(e.what())));
+    updateButtons();
+    emit failed(QString::fromUtf8(e.what()));
+  }
 }
 
 void LessonDock::showAnswer() {

@@ -7,7 +7,10 @@
 // result is in, the dock shows the prediction beside what happened, with the numbers that
 // decide it, what to point at and the takeaway. Back / Next walk the steps; the last step
 // leads to the summary, exportable as a one-page PDF handout. A lesson file that does not load
-// is refused with its one-line error; nothing else changes.
+// is refused with its one-line error; nothing else changes. A serving step (lesson 6) is handed
+// to the window's serving runner (setServingRunner: the Inference view's ServingJob, so its
+// latency–throughput curves move live) and judged when servingFinished brings the sweep back;
+// with no runner it runs headless through the lesson runner like any other step.
 #pragma once
 
 #include <filesystem>
@@ -17,11 +20,14 @@
 #include <vector>
 
 #include <QDockWidget>
+#include <QElapsedTimer>
 #include <QFutureWatcher>
 
 #include "engine/core/run_control.h"
 #include "engine/lesson/lesson.h"
 #include "engine/lesson/lesson_runner.h"
+#include "engine/serve/serve_sweep.h"
+#include "engine/serve/serving_config.h"
 
 class QButtonGroup;
 class QComboBox;
@@ -55,7 +61,15 @@ class LessonDock final : public QDockWidget {
   // Runs the current step (after a prediction or a skip).
   void runStep();
   void stop();
-  bool running() const { return watcher_.isRunning(); }
+  bool running() const { return watcher_.isRunning() || serving_step_ >= 0; }
+  // Who runs a serving step's sweep: true once started, false with `error`. The runner reports
+  // back through servingFinished / servingFailed.
+  using ServingRunner = std::function<bool(const ServingConfig&, QString& error)>;
+  void setServingRunner(ServingRunner runner) { serving_runner_ = std::move(runner); }
+  void servingFinished(const ServeSweepResult& sweep);
+  void servingFailed(const QString& message);
+  // True when the current step runs a serving sweep.
+  bool servingStep() const;
   const LessonRecord& record() const { return record_; }
   // The plots the current step names, for the window to show (and present) them.
   std::vector<PlotName> stepPlots() const;
@@ -82,6 +96,7 @@ class LessonDock final : public QDockWidget {
   void showSummary();
   void showAnswer();
   void onStepDone();
+  void acceptOutcome(StepOutcome outcome);
   void updateButtons();
 
   EventSink& sink_;
@@ -94,6 +109,9 @@ class LessonDock final : public QDockWidget {
   RunControl control_;
   QFutureWatcher<StepOutcome> watcher_;
   double presentation_pt_ = 0;
+  ServingRunner serving_runner_;
+  int serving_step_ = -1;  // the serving step whose sweep the runner is running; −1: none
+  QElapsedTimer serving_clock_;
 
   QComboBox* chooser_ = nullptr;
   QLabel* title_ = nullptr;

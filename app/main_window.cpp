@@ -21,6 +21,7 @@
 #include "app/batch_finder_dialog.h"
 #include "app/inference_window.h"
 #include "app/lesson_dock.h"
+#include "app/lesson_serving_dock.h"
 #include "app/model_view_dock.h"
 #include "app/presentation_mode.h"
 #include "app/report/report_exporter.h"
@@ -183,6 +184,11 @@ void MainWindow::createDocks() {
   lesson_dock_ = new LessonDock(session_->bridge(), [this] { return controller_->storePath(); }, this);
   addDockWidget(Qt::RightDockWidgetArea, lesson_dock_);
   lesson_dock_->hide();
+  // A serving step's curves, left of the panel (the widest place a kept dock can have).
+  lesson_serving_ = new LessonServingDock(*lesson_dock_, [this] { return controller_->storePath(); }, this);
+  addDockWidget(Qt::RightDockWidgetArea, lesson_serving_);
+  splitDockWidget(lesson_serving_, lesson_dock_, Qt::Horizontal);
+  lesson_serving_->hide();
   connect(lesson_dock_, &LessonDock::stepChanged, this, &MainWindow::applyLessonStep);
   connect(lesson_dock_, &LessonDock::stepStarted, this, &MainWindow::updateActions);
   connect(lesson_dock_, &LessonDock::stepFinished, this, &MainWindow::updateActions);
@@ -238,6 +244,7 @@ void MainWindow::createActions() {
   connect(presentation_, &PresentationMode::activeChanged, this, [this](bool on) {
     lesson_dock_->setPresentationFont(on ? 18.0 : 0.0);
     model_dock_->setPlotStyle(on ? high_contrast_plot_style() : default_plot_style());
+    lesson_serving_->setPlotStyle(on ? high_contrast_plot_style() : default_plot_style());
     // At 18 pt the side panels need a third of the screen between them to read a question.
     for (QDockWidget* dock : {static_cast<QDockWidget*>(lesson_dock_),
                               static_cast<QDockWidget*>(model_dock_)})
@@ -438,7 +445,9 @@ void MainWindow::applyLessonStep() {
   // The step's plots are the ones shown large when presenting; its model views keep their dock.
   std::vector<LivePlot*> plots;
   bool model_view = false;
+  bool serving = false;
   for (const PlotName name : lesson_dock_->stepPlots()) {
+    if (name == PlotName::serving_latency_throughput) serving = true;
     LivePlot* p = nullptr;
     switch (name) {
       case PlotName::loss:
@@ -452,10 +461,16 @@ void MainWindow::applyLessonStep() {
     }
     if (p && std::find(plots.begin(), plots.end(), p) == plots.end()) plots.push_back(p);
   }
-  if (plots.empty() && !model_view) plots = {loss_, throughput_};
+  if (plots.empty() && !model_view && !serving) plots = {loss_, throughput_};
   if (plots.size() > 2) plots.resize(2);
   presentation_->setPresentedPlots(plots);
   std::vector<QDockWidget*> kept = {lesson_dock_};
+  if (serving) {
+    // The curves take the room the training plots would have: most of the window's width.
+    kept.push_back(lesson_serving_);
+    lesson_serving_->show();
+    resizeDocks({lesson_serving_}, {width() * 3 / 5}, Qt::Horizontal);
+  }
   if (model_view) {
     kept.push_back(model_dock_);
     model_dock_->raise();

@@ -26,6 +26,7 @@ class LossPlot;
 class MemoryPlot;
 class MessageBanner;
 class LessonDock;
+class LessonServingDock;
 class ModelViewDock;
 class InferenceWindow;
 class PresentationMode;
@@ -75,6 +76,8 @@ class MainWindow final : public QMainWindow {
   ModelViewDock* modelView() const { return model_dock_; }
   // Run ▸ Lesson… (Ctrl+L): the guided lessons.
   LessonDock* lessonDock() const { return lesson_dock_; }
+  // Where a lesson's serving step draws its sweep: the Inference view, docked beside the panel.
+  LessonServingDock* lessonServing() const { return lesson_serving_; }
   // F5 / Esc: full screen, the lesson's or the loss and throughput plots large, high contrast.
   PresentationMode* presentation() const { return presentation_; }
 
@@ -154,6 +157,7 @@ class MainWindow final : public QMainWindow {
   QDockWidget* runs_dock_ = nullptr;
   ModelViewDock* model_dock_ = nullptr;
   LessonDock* lesson_dock_ = nullptr;
+  LessonServingDock* lesson_serving_ = nullptr;
   QTimer plot_turn_;
   struct PlotSlot {
     LivePlot* plot = nullptr;

@@ -71,6 +71,7 @@ ServingJob::ServingJob(QObject* parent) : QObject(parent) {
   qRegisterMetaType<ServeSample>();
   qRegisterMetaType<ServeSweepSample>();
   qRegisterMetaType<ServeResult>();
+  qRegisterMetaType<ServeSweepResult>();
 }
 
 ServingJob::~ServingJob() {
@@ -153,6 +154,7 @@ void ServingJob::start(const ServingConfig& config, const std::filesystem::path&
         recorded(serving_point_rows(r), r.stopped);
         const int points = static_cast<int>(r.points.size());
         const int best = r.best ? static_cast<int>(*r.best) : -1;
+        post([r](ServingJob& j) { emit j.sweepResult(r); });
         post([points, best](ServingJob& j) { emit j.sweepFinished(points, best); });
         return;
       }

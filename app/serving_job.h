@@ -22,6 +22,7 @@
 
 #include "engine/core/run_control.h"
 #include "engine/serve/serve_result.h"
+#include "engine/serve/serve_sweep.h"
 #include "engine/serve/serving_config.h"
 
 namespace batchlab {
@@ -78,6 +79,8 @@ class ServingJob final : public QObject {
   void sweepPoint(const batchlab::ServeSweepSample& p);
   // The result, with the latency histogram of every served request.
   void finished(const batchlab::ServeResult& result, const QVector<qint64>& latency_bins);
+  // The whole sweep (every point's result), just before sweepFinished: what a lesson judges.
+  void sweepResult(const batchlab::ServeSweepResult& result);
   void sweepFinished(int points, int best_point);  // best_point: −1 when none meets the SLO
   void failed(const QString& message);
   // The run the result was recorded as, in the store start() was given.
@@ -93,3 +96,4 @@ class ServingJob final : public QObject {
 Q_DECLARE_METATYPE(batchlab::ServeSample)
 Q_DECLARE_METATYPE(batchlab::ServeSweepSample)
 Q_DECLARE_METATYPE(batchlab::ServeResult)
+Q_DECLARE_METATYPE(batchlab::ServeSweepResult)

@@ -13,7 +13,7 @@ using nlohmann::json;
 template <typename E, std::size_t N>
 using NameTable = std::array<std::pair<E, std::string_view>, N>;
 
-constexpr NameTable<PlotName, 11> kPlotNames{{
+constexpr NameTable<PlotName, 12> kPlotNames{{
     {PlotName::loss, "loss"},
     {PlotName::throughput, "throughput"},
     {PlotName::memory, "memory"},
@@ -25,6 +25,7 @@ constexpr NameTable<PlotName, 11> kPlotNames{{
     {PlotName::sweep_time_to_target, "sweep_time_to_target"},
     {PlotName::decision_boundary, "decision_boundary"},
     {PlotName::loss_surface, "loss_surface"},
+    {PlotName::serving_latency_throughput, "serving_latency_throughput"},
 }};
 
 constexpr NameTable<PlotSize, 2> kPlotSizes{{
@@ -32,7 +33,7 @@ constexpr NameTable<PlotSize, 2> kPlotSizes{{
     {PlotSize::large, "large"},
 }};
 
-constexpr NameTable<OutcomeKind, 7> kOutcomeKinds{{
+constexpr NameTable<OutcomeKind, 8> kOutcomeKinds{{
     {OutcomeKind::throughput_knee, "throughput_knee"},
     {OutcomeKind::fastest_to_target, "fastest_to_target"},
     {OutcomeKind::largest_fitting_batch, "largest_fitting_batch"},
@@ -40,6 +41,7 @@ constexpr NameTable<OutcomeKind, 7> kOutcomeKinds{{
     {OutcomeKind::highest_final_accuracy, "highest_final_accuracy"},
     {OutcomeKind::most_wandering_path, "most_wandering_path"},
     {OutcomeKind::critical_batch, "critical_batch"},
+    {OutcomeKind::best_serving_setting, "best_serving_setting"},
 }};
 
 template <typename E, std::size_t N>
@@ -76,6 +78,8 @@ AnswerKind answer_kind(OutcomeKind kind) {
     case OutcomeKind::highest_final_accuracy:
     case OutcomeKind::most_wandering_path:
       return AnswerKind::run;
+    case OutcomeKind::best_serving_setting:
+      return AnswerKind::setting;
   }
   return AnswerKind::run;
 }
@@ -109,9 +113,14 @@ json lesson_to_json(const Lesson& lesson) {
   json steps = json::array();
   for (const LessonStep& s : lesson.steps) {
     json runs = json::array();
-    for (const LessonRunEntry& r : s.runs)
+    for (const LessonRunEntry& r : s.runs) {
+      if (r.is_serving) {  // no label: its settings are named by the choices
+        runs.push_back({{"serving", r.preset}, {"set", r.set}});
+        continue;
+      }
       runs.push_back(
           {{r.is_sweep ? "sweep" : "preset", r.preset}, {"set", r.set}, {"label", r.label}});
+    }
     json plots = json::array();
     for (const LessonPlot& p : s.plots)
       plots.push_back({{"name", to_string(p.name)}, {"size", to_string(p.size)}});
@@ -120,6 +129,13 @@ json lesson_to_json(const Lesson& lesson) {
       json jc = {{"text", c.text}};
       if (!c.run.empty()) jc["run"] = c.run;
       if (c.batch) jc["batch"] = *c.batch;
+      if (c.setting) {
+        json js = {{"mode", to_string(c.setting->mode)}};
+        if (c.setting->mode != BatchMode::realtime) js["max_batch"] = c.setting->max_batch;
+        if (c.setting->mode == BatchMode::dynamic || c.setting->mode == BatchMode::adaptive)
+          js["max_delay_ms"] = c.setting->max_delay_s * 1e3;
+        jc["setting"] = std::move(js);
+      }
       choices.push_back(std::move(jc));
     }
     json outcome = {{"kind", to_string(s.outcome.kind)}};

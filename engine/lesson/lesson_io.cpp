@@ -8,6 +8,7 @@
 #include "engine/core/errors.h"
 #include "engine/experiment/json_fields.h"
 #include "engine/lesson/lesson_plan.h"
+#include "engine/lesson/serving_outcome.h"
 
 namespace batchlab {
 namespace {
@@ -36,7 +37,7 @@ const KeySchema& step_schema() {
 }
 const KeySchema& run_schema() {
   static const KeySchema s(
-      json{{"preset", ""}, {"sweep", ""}, {"set", json::array()}, {"label", ""}});
+      json{{"preset", ""}, {"sweep", ""}, {"serving", ""}, {"set", json::array()}, {"label", ""}});
   return s;
 }
 const KeySchema& plot_schema() {
@@ -44,7 +45,10 @@ const KeySchema& plot_schema() {
   return s;
 }
 const KeySchema& choice_schema() {
-  static const KeySchema s(json{{"text", ""}, {"run", ""}, {"batch", 1}});
+  static const KeySchema s(json{{"text", ""},
+                                {"run", ""},
+                                {"batch", 1},
+                                {"setting", {{"mode", ""}, {"max_batch", 1}, {"max_delay_ms", 0.0}}}});
   return s;
 }
 
@@ -95,13 +99,21 @@ LessonRunEntry read_run(const json& node, const std::string& source) {
   LessonRunEntry r;
   const bool preset = f.find("preset") != nullptr;
   const bool sweep = f.find("sweep") != nullptr;
-  if (preset == sweep)
-    f.fail(preset ? "sweep" : "preset",
-           preset ? "give \"preset\" or \"sweep\", not both"
-                  : "required: a run preset (\"preset\": \"spirals-mlp\") or a sweep preset "
-                    "(\"sweep\": \"spirals-batch-sizes\")");
+  const bool serving = f.find("serving") != nullptr;
+  if (preset + sweep + serving != 1) {
+    if (preset + sweep + serving == 0)
+      f.fail("preset",
+             "required: a run preset (\"preset\": \"spirals-mlp\"), a sweep preset "
+             "(\"sweep\": \"spirals-batch-sizes\") or a serving preset (\"serving\": "
+             "\"batch-vs-realtime\")");
+    f.fail(serving ? "serving" : "sweep", "give one of \"preset\", \"sweep\" and \"serving\"");
+  }
   r.is_sweep = sweep;
-  r.preset = text(f, sweep ? "sweep" : "preset", "a preset name or a path to a JSON file");
+  r.is_serving = serving;
+  const char* key = sweep ? "sweep" : serving ? "serving" : "preset";
+  r.preset = text(f, key, "a preset name or a path to a JSON file");
+  if (serving && f.find("label"))
+    f.fail("label", "a serving entry has no label: its choices name its settings");
   const json& sets = list(f, "set", "e.g. [\"batch.size=256\"]", /*optional=*/true);
   for (std::size_t i = 0; i < sets.size(); ++i) {
     if (!sets[i].is_string())
@@ -148,6 +160,33 @@ LessonChoice read_choice(const json& node, const std::string& source) {
     const std::int64_t b = f.integer("batch", *v);
     if (b < 1) f.fail("batch", "must be at least 1, got " + shown(*v));
     c.batch = b;
+  }
+  if (f.find("setting")) {
+    const Fields st = f.object("setting");
+    ServingSetting set;
+    if (!st.find("mode")) st.fail("mode", "required: realtime, fixed, dynamic or adaptive");
+    const json* m = st.find("mode");
+    const auto mode = m->is_string() ? parse_batch_mode(m->get<std::string>()) : std::nullopt;
+    if (!mode)
+      st.fail("mode", "unknown batcher " + shown(*m) + "; expected realtime, fixed, dynamic or adaptive");
+    set.mode = *mode;
+    const bool batches = set.mode != BatchMode::realtime;
+    const bool waits = set.mode == BatchMode::dynamic || set.mode == BatchMode::adaptive;
+    if (!batches && st.find("max_batch"))
+      st.fail("max_batch", "realtime serves one request at a time: no max_batch");
+    if (batches && !st.find("max_batch"))
+      st.fail("max_batch", "required by " + std::string(to_string(set.mode)) + ": the batch limit");
+    if (!waits && st.find("max_delay_ms"))
+      st.fail("max_delay_ms", std::string(to_string(set.mode)) + " does not wait: no max_delay_ms");
+    if (batches) {
+      st.get("max_batch", set.max_batch);
+      if (set.max_batch < 1) st.fail("max_batch", "must be at least 1");
+    }
+    double delay_ms = 0;
+    st.get("max_delay_ms", delay_ms);
+    if (delay_ms < 0) st.fail("max_delay_ms", "must not be negative");
+    set.max_delay_s = delay_ms / 1e3;
+    c.setting = set;
   }
   return c;
 }
@@ -203,9 +242,74 @@ LessonStep read_step(const json& node, const std::string& source) {
 }
 
 // The rules that need the planned runs (labels, targets) of step `i`.
+// A serving step: one serving entry whose sweep has rates and an objective, judged by
+// best_serving_setting, each choice one of the sweep's settings.
+void validate_serving_step(const LessonStep& s, const StepPlan& plan, const std::string& at,
+                           const std::string& source) {
+  const auto fail = [&](const std::string& field, const std::string& reason) {
+    throw ConfigError(source, at + "." + field, reason);
+  };
+  const bool serving = plan.serving.has_value();
+  const bool rule = s.outcome.kind == OutcomeKind::best_serving_setting;
+  if (serving && s.runs.size() != 1)
+    fail("runs", "a serving entry runs alone in its step: give its training runs a step of their own");
+  if (!serving && rule)
+    fail("outcome.kind",
+         "best_serving_setting judges a serving sweep: give the step's run as {\"serving\": NAME}");
+  if (serving && !rule)
+    fail("outcome.kind", "a serving step is judged by best_serving_setting");
+  if (!serving) {
+    for (std::size_t p = 0; p < s.plots.size(); ++p)
+      if (s.plots[p].name == PlotName::serving_latency_throughput)
+        fail(indexed("plots", p), "serving_latency_throughput draws a serving sweep: this step has none");
+    return;
+  }
+  const ServingConfig& c = *plan.serving;
+  if (c.sweep.rates.size() < 2)
+    fail("runs[0].serving", "\"" + s.runs[0].preset +
+                                "\" needs a sweep of two or more offered rates (sweep.rates) for "
+                                "best_serving_setting");
+  if (c.batcher.slo_p99_s <= 0)
+    fail("runs[0].serving", "\"" + s.runs[0].preset +
+                                "\" needs a p99 objective (batcher.slo_p99_ms) for best_serving_setting");
+  const std::vector<ServingSetting> settings = serving_sweep_settings(c);
+  std::string names;
+  for (const auto& st : settings) names += (names.empty() ? "" : "; ") + serving_setting_text(st);
+  std::vector<ServingSetting> chosen;
+  for (std::size_t k = 0; k < s.prediction.choices.size(); ++k) {
+    const LessonChoice& ch = s.prediction.choices[k];
+    const std::string field = "prediction." + indexed("choices", k);
+    if (!ch.run.empty() || ch.batch)
+      fail(field + (ch.batch ? ".batch" : ".run"),
+           "best_serving_setting is answered by a serving setting: use \"setting\"");
+    if (!ch.setting)
+      fail(field + ".setting",
+           "required by best_serving_setting: {\"mode\", \"max_batch\", \"max_delay_ms\"}, one of " +
+               names);
+    if (std::find(settings.begin(), settings.end(), *ch.setting) == settings.end())
+      fail(field + ".setting", "the sweep does not run " + serving_setting_text(*ch.setting) +
+                                   "; its settings: " + names);
+    if (std::find(chosen.begin(), chosen.end(), *ch.setting) != chosen.end())
+      fail(field + ".setting", serving_setting_text(*ch.setting) + " is chosen twice");
+    chosen.push_back(*ch.setting);
+  }
+}
+
 void validate_step(const LessonStep& s, std::size_t i, const std::string& source) {
   const std::string at = indexed("steps", i);
   const StepPlan plan = plan_step(s, source, at);
+  validate_serving_step(s, plan, at, source);
+  if (plan.serving) {
+    std::set<std::string> texts;
+    for (std::size_t c = 0; c < s.prediction.choices.size(); ++c)
+      if (!texts.insert(s.prediction.choices[c].text).second)
+        throw ConfigError(source, at + ".prediction." + indexed("choices", c) + ".text",
+                          "\"" + s.prediction.choices[c].text + "\" is listed twice");
+    if (!s.outcome.reference.empty())
+      throw ConfigError(source, at + ".outcome.reference",
+                        "only most_wandering_path takes a reference");
+    return;
+  }
   const auto find_run = [&](const std::string& label) -> const PlannedRun* {
     for (const auto& r : plan.runs)
       if (r.label == label) return &r;
@@ -225,6 +329,10 @@ void validate_step(const LessonStep& s, std::size_t i, const std::string& source
     const LessonChoice& ch = s.prediction.choices[c];
     const std::string field = "prediction." + indexed("choices", c);
     if (!texts.insert(ch.text).second) fail(field + ".text", "\"" + ch.text + "\" is listed twice");
+    if (ch.setting)
+      fail(field + ".setting", kind + " is answered by a " +
+                                   (answer == AnswerKind::run ? "run" : "batch size") +
+                                   ": a setting is for best_serving_setting");
     if (answer == AnswerKind::run) {
       if (ch.batch) fail(field + ".batch", kind + " is answered by a run: name it with \"run\"");
       if (ch.run.empty()) fail(field + ".run", "required by " + kind + ": one of " + labels);

@@ -7,6 +7,7 @@
 
 #include "engine/core/errors.h"
 #include "engine/experiment/config_io.h"
+#include "engine/experiment/json_fields.h"
 #include "engine/experiment/preset_lookup.h"
 #include "engine/experiment/sweep_load.h"
 
@@ -27,6 +28,26 @@ std::string sweep_run_label(const LessonRunEntry& e, const SweepConfig& s, const
 }
 
 }  // namespace
+
+ServingConfig load_lesson_serving(const LessonRunEntry& e, const std::string& source,
+                                  const std::string& at) {
+  try {
+    resolve_config(PresetKind::serving, e.preset);
+  } catch (const Error& err) {
+    throw ConfigError(source, at + ".serving", err.what());
+  }
+  try {
+    // The overrides as one JSON object, merged over the preset and read with it, as the CLI's
+    // options are: a mistaken key is named before anything is merged.
+    static const json_config::KeySchema schema(serving_config_schema());
+    nlohmann::json overrides = nlohmann::json::object();
+    for (const auto& s : e.set) json_config::apply_assignment(overrides, s, "--set", schema);
+    return load_serving_config(e.preset, overrides, "--set");
+  } catch (const Error& err) {
+    throw ConfigError(source, at + (is_override_error(err.what()) ? ".set" : ".serving"),
+                      err.what());
+  }
+}
 
 std::string default_run_label(const RunConfig& c) {
   switch (c.batch.strategy) {
@@ -51,6 +72,11 @@ StepPlan plan_step(const LessonStep& step, const std::string& source, const std:
   for (std::size_t j = 0; j < step.runs.size(); ++j) {
     const LessonRunEntry& e = step.runs[j];
     const std::string at = where + ".runs[" + std::to_string(j) + "]";
+    if (e.is_serving) {
+      plan.serving = load_lesson_serving(e, source, at);
+      plan.sweeps.emplace_back(std::nullopt);
+      continue;
+    }
     std::vector<std::string> sets = e.set;
     for (const auto& s : extra_set) sets.push_back(e.is_sweep ? "base." + s : s);
     // The preset first, so "no such preset" is named as the preset's fault.

@@ -10,6 +10,9 @@
 #include "engine/experiment/run_executor.h"
 #include "engine/experiment/sweep_run.h"
 #include "engine/lesson/lesson_plan.h"
+#include "engine/lesson/serving_outcome.h"
+#include "engine/serve/serving_model.h"
+#include "engine/serve/serving_runtime.h"
 #include "engine/train/parameter_snapshot.h"
 
 namespace batchlab {
@@ -65,7 +68,45 @@ bool stop_requested(const LessonRunOptions& o) {
   return o.control && o.control->stop_requested();
 }
 
+const LessonStep& step_at(const Lesson& lesson, int step) {
+  if (step < 0 || static_cast<std::size_t>(step) >= lesson.steps.size())
+    throw Error(lesson.source + ": there is no step " + std::to_string(step + 1) +
+                "; the lesson has " + std::to_string(lesson.steps.size()));
+  return lesson.steps[static_cast<std::size_t>(step)];
+}
+
+// What `batchlab-cli serve` does with a serving config that has a sweep, with no output.
+ServeSweepResult run_serving(const ServingConfig& config, const LessonRunOptions& options) {
+  const ServingModel model =
+      load_serving_model(config.model, config.train_split, options.store_path, "");
+  const ServeOptions serve = serve_options_for(config, model);
+  ServingRuntime runtime(model, config, largest_batch(config));
+  ServeObservers observers;
+  observers.control = options.control;
+  return run_serve_sweep(serve, config.sweep, runtime.service(), observers,
+                         options.serving_point);
+}
+
 }  // namespace
+
+std::optional<ServingConfig> serving_step_config(const Lesson& lesson, int step) {
+  const LessonStep& s = step_at(lesson, step);
+  for (const LessonRunEntry& e : s.runs)
+    if (e.is_serving)
+      return load_lesson_serving(e, lesson.source, "steps[" + std::to_string(step) + "].runs[0]");
+  return std::nullopt;
+}
+
+StepOutcome serving_step_outcome(const Lesson& lesson, int step, ServeSweepResult sweep,
+                                 double seconds) {
+  StepOutcome out;
+  out.step = step;
+  out.answer = evaluate_serving_outcome(step_at(lesson, step), sweep);
+  out.stopped = sweep.stopped;
+  out.serving = std::move(sweep);
+  out.seconds = seconds;
+  return out;
+}
 
 bool step_traces_paths(const LessonStep& step) {
   if (step.outcome.kind == OutcomeKind::most_wandering_path) return true;
@@ -75,12 +116,14 @@ bool step_traces_paths(const LessonStep& step) {
 }
 
 StepOutcome run_lesson_step(const Lesson& lesson, int step, const LessonRunOptions& options) {
-  if (step < 0 || static_cast<std::size_t>(step) >= lesson.steps.size())
-    throw Error(lesson.source + ": there is no step " + std::to_string(step + 1) +
-                "; the lesson has " + std::to_string(lesson.steps.size()));
-  const LessonStep& s = lesson.steps[static_cast<std::size_t>(step)];
+  const LessonStep& s = step_at(lesson, step);
   const StepPlan plan =
       plan_step(s, lesson.source, "steps[" + std::to_string(step) + "]", options.extra_set);
+  if (plan.serving) {
+    Stopwatch clock;
+    ServeSweepResult sweep = run_serving(*plan.serving, options);
+    return serving_step_outcome(lesson, step, std::move(sweep), clock.seconds());
+  }
   const bool trace = step_traces_paths(s);
   const int total = static_cast<int>(plan.runs.size());
 

@@ -1,4 +1,5 @@
 // defines: LessonRunOptions, LessonRunProgress, StepOutcome, run_lesson_step, step_traces_paths,
+//          serving_step_config, serving_step_outcome,
 //          kMaxTracedParameters, LessonRecord, kPredictionSkipped, new_lesson_record,
 //          SummaryLine, LessonSummary, summarize_lesson, summary_text
 // Running a lesson headless, one step at a time, so a window can drive it the way a class walks
@@ -13,6 +14,11 @@
 // parameter paths (a loss_surface plot or the most_wandering_path rule) runs each of its runs
 // alone through execute_run with the Trainer's parameter snapshots on at every step
 // (train/parameter_snapshot.h), for models of at most kMaxTracedParameters parameters.
+//
+// A serving step (its one entry a serving preset) runs the preset's serving sweep as
+// `batchlab-cli serve` does (load_serving_model, ServingRuntime, run_serve_sweep) and is judged by
+// evaluate_serving_outcome. The window runs that sweep in its own serving job instead, so its
+// Inference view draws it live, and hands the result to serving_step_outcome.
 #pragma once
 
 #include <filesystem>
@@ -25,6 +31,8 @@
 #include "engine/core/run_control.h"
 #include "engine/lesson/lesson.h"
 #include "engine/lesson/outcome_rules.h"
+#include "engine/serve/serve_sweep.h"
+#include "engine/serve/serving_config.h"
 #include "engine/train/parameter_snapshot.h"
 
 namespace batchlab {
@@ -53,12 +61,15 @@ struct LessonRunOptions {
   SnapshotPolicy snapshots;
   // Called on the running thread before and after each run, never per step.
   std::function<void(const LessonRunProgress&)> progress;
+  // A serving step: called on the running thread as each sweep point ends.
+  std::function<void(const ServeSweepPoint&)> serving_point;
 };
 
 struct StepOutcome {
   int step = 0;
   std::vector<LessonRunResult> runs;  // the runs that ran, in order
-  RuleAnswer answer;                  // from the runs that ran
+  RuleAnswer answer;                  // from the runs that ran (or the serving sweep)
+  std::optional<ServeSweepResult> serving;  // a serving step's sweep; runs is empty then
   bool stopped = false;               // a stop request ended the step early
   double seconds = 0.0;               // wall-clock time of the whole step
 };
@@ -70,6 +81,13 @@ bool step_traces_paths(const LessonStep& step);
 // step index out of range and whatever execute_run / run_sweep throw for input they refuse; a
 // run that diverges or runs out of memory is a result.
 StepOutcome run_lesson_step(const Lesson& lesson, int step, const LessonRunOptions& options = {});
+
+// The serving config step `step` runs, planned as run_lesson_step plans it; nullopt when the
+// step trains. Throws as run_lesson_step does for a step out of range.
+std::optional<ServingConfig> serving_step_config(const Lesson& lesson, int step);
+// The outcome of serving step `step` from a sweep run elsewhere (the window's serving job).
+StepOutcome serving_step_outcome(const Lesson& lesson, int step, ServeSweepResult sweep,
+                                 double seconds);
 
 inline constexpr int kPredictionSkipped = -1;
 

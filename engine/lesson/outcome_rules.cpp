@@ -384,6 +384,8 @@ RuleAnswer evaluate_outcome(const LessonStep& step, std::span<const LessonRunRes
       return wander_rule(step, runs);
     case OutcomeKind::critical_batch:
       return critical_batch_rule(step, runs);
+    case OutcomeKind::best_serving_setting:
+      break;  // judged from the serving sweep (serving_outcome.h), never from training runs
   }
   return {};
 }

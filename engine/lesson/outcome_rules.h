@@ -16,6 +16,9 @@
 //                                  the steps both took, from the reference run's at the same step.
 //   critical_batch          batch  B_noise of S = S_min(1 + B_noise/B) fitted to every run's steps
 //                                  to target (fit_steps_to_target).
+//   best_serving_setting    setting the serving sweep's setting with the highest throughput whose
+//                                  p99 meets the objective, nothing lost, not saturated
+//                                  (best_under_objective); judged by serving_outcome.h.
 // Run answers consider the runs the choices name; a batch answer picks the choice whose batch is
 // nearest on a log₂ scale. Ties go to the earlier run.
 #pragma once

@@ -11,7 +11,9 @@
 #include <QSignalSpy>
 #include <QtTest>
 
+#include "app/inference_window.h"
 #include "app/lesson_dock.h"
+#include "app/lesson_serving_dock.h"
 #include "app/presentation_mode.h"
 #include "app/run_session.h"
 #include "app_test_support.h"
@@ -32,6 +34,7 @@ class TestLessonDock : public WindowTestBase {
   void aBrokenLessonIsRefusedNamingTheField();
   void predictRunAndCompare();
   void presentingKeepsThePanelLarge();
+  void servingStepRunsInTheInferenceView();
 };
 
 void TestLessonDock::everyBundledLessonOpensAtItsFirstQuestion() {
@@ -128,6 +131,45 @@ void TestLessonDock::presentingKeepsThePanelLarge() {
   QVERIFY(!w->lossPlot()->isVisible());
   w->presentation()->leave();
   QVERIFY(question->font().pointSizeF() < 18.0);
+}
+
+// Lesson 6: the serving step's sweep runs in the Inference view docked beside the panel (its
+// ServingJob, so the curves move as points end), the panel judges the sweep it hands back and
+// names the setting; presenting keeps both docks and draws the curves in the large style.
+void TestLessonDock::servingStepRunsInTheInferenceView() {
+  auto w = makeWindow();
+  LessonDock* dock = w->lessonDock();
+  QString error;
+  QVERIFY2(dock->openLesson("batch-vs-realtime", error), qPrintable(error));
+  dock->show();
+  QVERIFY(dock->servingStep());
+  LessonServingDock* serving = w->lessonServing();
+  QVERIFY(serving->isVisibleTo(w.get()));  // the step names serving_latency_throughput
+  w->presentation()->enter();
+  QApplication::processEvents();
+  QVERIFY(serving->isVisible() && dock->isVisible());
+  QSignalSpy points(&serving->view()->job(), &ServingJob::sweepPoint);
+  QSignalSpy finished(dock, &LessonDock::stepFinished);
+  dock->predict(4);  // dynamic batches of up to 64
+  dock->runStep();
+  QVERIFY(dock->running());
+  QVERIFY(!w->runAction()->isEnabled());
+  QVERIFY(finished.wait(120000));
+  QVERIFY(!dock->running());
+  QVERIFY(points.count() >= 10);  // every point reached the view as it ended
+  const auto& answer = dock->record().answers[0];
+  QVERIFY(answer.has_value());
+  QVERIFY2(answer->choice >= 1, answer->sentence.c_str());  // a batcher, not real-time
+  const QString text = dock->answerText();
+  QVERIFY2(text.contains("Answer:") && text.contains("served the most") &&
+               text.contains("req/s at p99"),
+           qPrintable(text));
+  // The view drew the curves (one graph per setting) and named the same best.
+  QVERIFY(serving->view()->sweepPlot()->graphCount() >= 5);
+  QVERIFY2(serving->view()->summaryText().contains("Best under the p99 objective"),
+           qPrintable(serving->view()->summaryText()));
+  QVERIFY(serving->view()->sweepPlot()->xAxis->labelFont().pointSizeF() >= 18.0);
+  w->presentation()->leave();
 }
 
 QTEST_MAIN(TestLessonDock)

@@ -144,6 +144,7 @@ class TestFuzzCorpus : public QObject {
         QCOMPARE(lesson_error(f.filename().string()), std::string());
     QCOMPARE(lesson_error("seed-minimal"), std::string());
     QCOMPARE(lesson_error("seed-sweep-batch-rule"), std::string());
+    QCOMPARE(lesson_error("seed-serving-setting-rule"), std::string());
     const std::pair<const char*, const char*> broken[] = {
         {"seed-no-title", "title: required"},
         {"seed-no-runs", "steps[0].runs: a step needs at least one run"},
@@ -155,7 +156,9 @@ class TestFuzzCorpus : public QObject {
         {"seed-bad-set", "steps[0].runs[0].set[1]: expected \"key=value\", got 3"},
         {"seed-wander-no-reference", "steps[0].outcome.reference: required"},
         {"seed-race-no-target", "steps[0].outcome.kind: fastest_to_target needs a stop target"},
-        {"seed-preset-and-sweep", "steps[0].runs[0].sweep: give \"preset\" or \"sweep\""},
+        {"seed-preset-and-sweep", "steps[0].runs[0].sweep: give one of \"preset\", \"sweep\""},
+        {"seed-serving-setting-not-swept",
+         "steps[0].prediction.choices[1].setting: the sweep does not run fixed batch 16"},
         {"seed-steps-not-list", "steps: expected a list"},
     };
     for (const auto& [name, head] : broken) {

@@ -22,6 +22,7 @@
 #include "engine/lesson/lesson_plan.h"
 #include "engine/lesson/lesson_runner.h"
 #include "engine/lesson/outcome_rules.h"
+#include "engine/lesson/serving_outcome.h"
 
 using namespace batchlab;
 using batchlab::testing::error_of;
@@ -30,8 +31,9 @@ namespace fs = std::filesystem;
 namespace {
 
 const fs::path kLessons = fs::path(BATCHLAB_SOURCE_DIR) / "resources" / "lessons";
-const std::set<std::string> kBundled = {"why-batches", "memory-wall", "gradient-noise",
-                                        "lr-scaling", "critical-batch-size"};
+const std::set<std::string> kBundled = {"why-batches",         "memory-wall",
+                                        "gradient-noise",      "lr-scaling",
+                                        "critical-batch-size", "batch-vs-realtime"};
 
 // A valid one-step lesson; each broken case edits one field of it.
 nlohmann::json good_lesson() {
@@ -47,6 +49,37 @@ nlohmann::json good_lesson() {
                                  {"text": "large", "run": "B = 64"}]},
       "point_at": "the accuracy plot", "takeaway": "It loads.",
       "outcome": {"kind": "highest_final_accuracy"}}]})");
+}
+
+// A valid serving step: the lesson-6 preset's sweep, two of its settings as choices.
+nlohmann::json good_serving_lesson() {
+  return nlohmann::json::parse(R"({
+    "title": "Serving", "question": "Which batcher?",
+    "steps": [{
+      "title": "One sweep",
+      "runs": [{"serving": "batch-vs-realtime", "set": ["workload.duration_s=0.5"]}],
+      "plots": ["serving_latency_throughput"],
+      "prediction": {"question": "Which holds 10 ms furthest?",
+                     "choices": [{"text": "alone", "setting": {"mode": "realtime"}},
+                                 {"text": "batched", "setting": {"mode": "dynamic",
+                                  "max_batch": 64, "max_delay_ms": 1}}]},
+      "point_at": "the curves", "takeaway": "Batches carry load.",
+      "outcome": {"kind": "best_serving_setting"}}]})");
+}
+
+ServeSweepPoint point(BatchMode mode, std::int64_t b, double delay_s, double rate, double p99_s,
+                      bool saturated = false) {
+  ServeSweepPoint p;
+  p.mode = mode;
+  p.max_batch = b;
+  p.max_delay_s = delay_s;
+  p.rate = rate;
+  p.result.served = 100;
+  p.result.throughput = saturated ? 2100 : rate;
+  p.result.p99_s = p99_s;
+  p.result.saturated = saturated;
+  p.result.saturated_at = saturated ? 2100 : 0;
+  return p;
 }
 
 int index_of(const StepOutcome& o, const std::string& label) {
@@ -90,7 +123,11 @@ class TestLessons : public QObject {
       for (std::size_t i = 0; i < l.steps.size(); ++i) {
         const LessonStep& s = l.steps[i];
         const StepPlan plan = plan_step(s, l.source, "steps[" + std::to_string(i) + "]");
-        QVERIFY2(plan.runs.size() >= 2, (name + " " + s.title).c_str());
+        // A serving step runs its sweep's settings, the others two or more training runs.
+        if (plan.serving)
+          QVERIFY2(serving_sweep_settings(*plan.serving).size() >= 2, name.c_str());
+        else
+          QVERIFY2(plan.runs.size() >= 2, (name + " " + s.title).c_str());
         QVERIFY(s.prediction.choices.size() >= 2 && s.prediction.choices.size() <= 5);
         QVERIFY(!s.takeaway.empty() && !s.point_at.empty());
       }
@@ -162,6 +199,148 @@ class TestLessons : public QObject {
                                   << R"(["batch.size=8"])"
                                   << "steps[0].runs[1].label"
                                   << "names another run";
+    QTest::newRow("serving rule on training runs") << "/steps/0/outcome/kind"
+                                                   << "\"best_serving_setting\""
+                                                   << "steps[0].outcome.kind"
+                                                   << "judges a serving sweep";
+    QTest::newRow("serving plot on training runs") << "/steps/0/plots/0"
+                                                   << "\"serving_latency_throughput\""
+                                                   << "steps[0].plots[0]"
+                                                   << "draws a serving sweep";
+    QTest::newRow("setting choice for a run rule")
+        << "/steps/0/prediction/choices/0/setting" << R"({"mode": "realtime"})"
+        << "steps[0].prediction.choices[0].setting"
+        << "answered by a run";
+  }
+
+  // The serving step's own mistakes (lesson 6's run kind, choices and rule), one line each.
+  void brokenServingLessonsNameTheirField_data() {
+    QTest::addColumn<QString>("edit");
+    QTest::addColumn<QString>("value");
+    QTest::addColumn<QString>("field");
+    QTest::addColumn<QString>("reason");
+    QTest::newRow("unknown serving preset") << "/steps/0/runs/0/serving" << "\"no-such\""
+                                            << "steps[0].runs[0].serving"
+                                            << "neither a serving file nor a serving preset";
+    QTest::newRow("bad serving override") << "/steps/0/runs/0/set" << R"(["batcher.max_batchh=8"])"
+                                          << "steps[0].runs[0].set"
+                                          << "unknown key";
+    QTest::newRow("serving and preset") << "/steps/0/runs/0/preset" << "\"spirals-mlp\""
+                                        << "steps[0].runs[0].serving"
+                                        << "give one of";
+    QTest::newRow("serving label") << "/steps/0/runs/0/label" << "\"x\""
+                                   << "steps[0].runs[0].label"
+                                   << "no label";
+    QTest::newRow("serving beside a run")
+        << "/steps/0/runs/1" << R"({"preset": "spirals-mlp"})"
+        << "steps[0].runs"
+        << "runs alone";
+    QTest::newRow("no objective") << "/steps/0/runs/0/set" << R"(["batcher.slo_p99_ms=null"])"
+                                  << "steps[0].runs[0].serving"
+                                  << "needs a p99 objective";
+    QTest::newRow("no rates") << "/steps/0/runs/0/set" << R"(["sweep.rates=[]", "workload.rate=100"])"
+                              << "steps[0].runs[0].serving"
+                              << "two or more offered rates";
+    QTest::newRow("other rule") << "/steps/0/outcome/kind" << "\"throughput_knee\""
+                                << "steps[0].outcome.kind"
+                                << "judged by best_serving_setting";
+    QTest::newRow("run choice") << "/steps/0/prediction/choices/0"
+                                << R"({"text": "x", "run": "B = 8"})"
+                                << "steps[0].prediction.choices[0].run"
+                                << "answered by a serving setting";
+    QTest::newRow("setting not swept")
+        << "/steps/0/prediction/choices/0/setting" << R"({"mode": "fixed", "max_batch": 16})"
+        << "steps[0].prediction.choices[0].setting"
+        << "the sweep does not run fixed batch 16; its settings: real-time (batch 1);";
+    QTest::newRow("unknown mode") << "/steps/0/prediction/choices/0/setting/mode"
+                                  << "\"turbo\""
+                                  << "steps[0].prediction.choices[0].setting.mode"
+                                  << "unknown batcher \"turbo\"";
+    QTest::newRow("realtime batch") << "/steps/0/prediction/choices/0/setting/max_batch" << "8"
+                                    << "steps[0].prediction.choices[0].setting.max_batch"
+                                    << "one request at a time";
+    QTest::newRow("setting twice") << "/steps/0/prediction/choices/1/setting"
+                                   << R"({"mode": "realtime"})"
+                                   << "steps[0].prediction.choices[1].setting"
+                                   << "chosen twice";
+  }
+
+  void brokenServingLessonsNameTheirField() {
+    QFETCH(QString, edit);
+    QFETCH(QString, value);
+    QFETCH(QString, field);
+    QFETCH(QString, reason);
+    nlohmann::json j = good_serving_lesson();
+    j[nlohmann::json::json_pointer(edit.toStdString())] = nlohmann::json::parse(value.toStdString());
+    QTemporaryDir dir;
+    const fs::path file = fs::path(dir.path().toStdString()) / "broken.json";
+    std::ofstream(file) << j.dump(2);
+    const std::string error = error_of([&] { load_lesson(file.string()); });
+    const std::string head = file.string() + ": " + field.toStdString() + ": ";
+    QVERIFY2(error.starts_with(head), error.c_str());
+    QVERIFY2(error.find(reason.toStdString(), head.size()) != std::string::npos, error.c_str());
+    QVERIFY2(error.find('\n') == std::string::npos, error.c_str());
+  }
+
+  // best_serving_setting on a hand-made sweep: the chosen settings only, highest throughput
+  // under the objective, the sentence with the deciding numbers.
+  void servingRulePicksTheHighestLoadUnderTheObjective() {
+    const Lesson l = lesson_from_json(good_serving_lesson(), "good");
+    const LessonStep& s = l.steps[0];
+    ServeSweepResult sweep;
+    sweep.objective_s = 0.010;
+    sweep.points = {point(BatchMode::realtime, 1, 0, 1000, 0.0004),
+                    point(BatchMode::realtime, 1, 0, 4000, 0.9, true),
+                    point(BatchMode::dynamic, 64, 0.001, 1000, 0.0012),
+                    point(BatchMode::dynamic, 64, 0.001, 4000, 0.0081),
+                    // Not a choice: faster still, but the rule considers the choices only.
+                    point(BatchMode::dynamic, 8, 0.001, 8000, 0.002)};
+    const RuleAnswer a = evaluate_serving_outcome(s, sweep);
+    QCOMPARE(a.choice, 1);
+    QCOMPARE(a.per_run.size(), std::size_t{2});
+    QCOMPARE(a.per_run[0], 1000.0);
+    QCOMPARE(a.per_run[1], 4000.0);
+    QVERIFY2(a.sentence.starts_with("Under p99 ≤ 10 ms with nothing lost, dynamic, max batch 64, "
+                                    "max delay 1.0 ms served the most: 4,000 req/s at p99 8.1 ms; "
+                                    "real-time (batch 1) met it up to 1,000 req/s and saturated "
+                                    "at ≈ 2,100 req/s"),
+             a.sentence.c_str());
+    // Nothing meets: no choice is right, and the sentence says so.
+    for (auto& p : sweep.points) p.result.p99_s = 0.5;
+    const RuleAnswer none = evaluate_serving_outcome(s, sweep);
+    QCOMPARE(none.choice, -1);
+    QVERIFY2(none.sentence.starts_with("No setting met p99 ≤ 10 ms"), none.sentence.c_str());
+    QCOMPARE(serving_rate_text(7894), std::string("7,890 req/s"));
+    QCOMPARE(serving_rate_text(950), std::string("950 req/s"));
+  }
+
+  // Lesson 6 on this machine: service times measured once per batch size, traffic simulated.
+  // The rule picks a setting, and the lesson's claim holds: a dynamic batcher meets 10 ms p99
+  // at a higher load than real-time, which saturates within the sweep.
+  void lesson6DynamicBatchingCarriesMoreLoadThanRealtime() {
+    const Lesson l = load_lesson("batch-vs-realtime");
+    const StepOutcome out = run_lesson_step(l, 0);
+    qInfo("lesson 6: %.2f s; %s", out.seconds, out.answer.sentence.c_str());
+    QVERIFY(out.serving.has_value());
+    QVERIFY(!out.stopped);
+    QVERIFY2(out.answer.choice >= 0, out.answer.sentence.c_str());
+    const auto& choices = l.steps[0].prediction.choices;
+    const ServingSetting won = *choices[static_cast<std::size_t>(out.answer.choice)].setting;
+    QVERIFY2(won.mode != BatchMode::realtime, out.answer.sentence.c_str());
+    // The answer is the sweep's own best_under_objective among the choices' settings.
+    double realtime = 0, dynamic = 0;
+    for (std::size_t c = 0; c < choices.size(); ++c) {
+      const double t = std::isnan(out.answer.per_run[c]) ? 0 : out.answer.per_run[c];
+      if (choices[c].setting->mode == BatchMode::realtime) realtime = t;
+      if (choices[c].setting->mode == BatchMode::dynamic) dynamic = std::max(dynamic, t);
+      QVERIFY(t <= out.answer.per_run[static_cast<std::size_t>(out.answer.choice)]);
+    }
+    QVERIFY2(dynamic > 2 * realtime, out.answer.sentence.c_str());
+    bool realtime_saturated = false;
+    for (const ServeSweepPoint& p : out.serving->points)
+      if (p.mode == BatchMode::realtime && p.result.saturated) realtime_saturated = true;
+    QVERIFY2(realtime_saturated, out.answer.sentence.c_str());
+    QVERIFY2(out.seconds < 30, std::to_string(out.seconds).c_str());
   }
 
   void brokenLessonsNameTheirField() {
@@ -191,7 +370,7 @@ class TestLessons : public QObject {
     std::ofstream(file) << "{\"title\": \"x\",\n \"steps\": [}";
     const std::string error = error_of([&] { load_lesson(file.string()); });
     QVERIFY2(error.starts_with(file.string() + ": line 2, column"), error.c_str());
-    QVERIFY2(error_of([] { load_lesson("nope"); }).find("lessons: critical-batch-size") !=
+    QVERIFY2(error_of([] { load_lesson("nope"); }).find("lessons: batch-vs-realtime, critical-batch-size") !=
                  std::string::npos,
              error_of([] { load_lesson("nope"); }).c_str());
   }
@@ -200,8 +379,8 @@ class TestLessons : public QObject {
   void rulesPickTheRightChoice() {
     LessonStep s;
     s.outcome.kind = OutcomeKind::out_of_memory_run;
-    s.prediction.choices = {{"big", "B = 1024", std::nullopt},
-                            {"split", "B = 1024 (4 × 256)", std::nullopt}};
+    s.prediction.choices = {{"big", "B = 1024", std::nullopt, std::nullopt},
+                            {"split", "B = 1024 (4 × 256)", std::nullopt, std::nullopt}};
     std::vector<LessonRunResult> runs = {result("B = 1024", 1024, RunStatus::out_of_memory),
                                          result("B = 1024 (4 × 256)", 1024, RunStatus::completed)};
     runs[0].finished.summary.predicted_memory_bytes = 12 << 20;
@@ -221,7 +400,7 @@ class TestLessons : public QObject {
     QCOMPARE(a.per_run, (std::vector<double>{2.9, 1.4}));
 
     LessonPrediction p;
-    p.choices = {{"4", "", 4}, {"32", "", 32}, {"256", "", 256}};
+    p.choices = {{"4", "", 4, std::nullopt}, {"32", "", 32, std::nullopt}, {"256", "", 256, std::nullopt}};
     QCOMPARE(nearest_batch_choice(p, 90.0), 1);  // log₂ 90 is nearer 32 than 256
     QCOMPARE(nearest_batch_choice(p, 100.0), 2);
     QCOMPARE(nearest_batch_choice(p, 1.0), 0);

@@ -246,6 +246,22 @@ LESSON = {
         prediction={"question": "Where is the knee?",
                     "choices": [{"text": "8", "batch": 8}, {"text": "64", "batch": 64}]},
         outcome={"kind": "throughput_knee"})),
+    # Lesson 6's run kind and rule: a serving preset's sweep judged by best_serving_setting.
+    "serving-setting-rule": lesson(lambda s: s.update(
+        runs=[{"serving": "batch-vs-realtime", "set": ["workload.duration_s=0.5"]}],
+        plots=["serving_latency_throughput"],
+        prediction={"question": "Which batcher holds 10 ms furthest?",
+                    "choices": [{"text": "alone", "setting": {"mode": "realtime"}},
+                                {"text": "batched", "setting": {"mode": "dynamic", "max_batch": 64,
+                                                                "max_delay_ms": 1}}]},
+        outcome={"kind": "best_serving_setting"})),
+    "serving-setting-not-swept": lesson(lambda s: s.update(
+        runs=[{"serving": "batch-vs-realtime"}],
+        plots=["serving_latency_throughput"],
+        prediction={"question": "Which?",
+                    "choices": [{"text": "alone", "setting": {"mode": "realtime"}},
+                                {"text": "sixteen", "setting": {"mode": "fixed", "max_batch": 16}}]},
+        outcome={"kind": "best_serving_setting"})),
     "no-title": lesson(top_edit=lambda t: t.pop("title")),
     "no-runs": lesson(lambda s: s.update(runs=[])),
     "unknown-plot": lesson(lambda s: s.update(plots=["histogram"])),
