@@ -16,6 +16,7 @@
 #include "engine/experiment/memory_limits.h"
 #include "engine/experiment/run_store.h"
 #include "engine/metrics/scaling_fit.h"
+#include "engine/metrics/scaling_model.h"
 #include "engine/metrics/sweep_findings.h"
 #include "engine/metrics/time_fit.h"
 
@@ -28,7 +29,13 @@ struct ReportRun {
   double batch = 0.0;                         // batch.size
   double lr = 0.0;                            // optimizer.lr
   std::vector<StepEvent> steps;
+  // What the data-parallel scaling model needs (run_scaling_inputs.h) over kReportScalingLink;
+  // nullopt for a run without a kept model or a measured compute time.
+  std::optional<ScalingInputs> scaling;
 };
+
+// The link the report's scaling section assumes: batchlab-cli scale's default.
+inline constexpr const char* kReportScalingLink = "infiniband";
 
 struct ReportData {
   QString title;

@@ -69,7 +69,8 @@ std::string link_preset_names();  // "nvlink, pcie, 100gbe, infiniband, host"
 // The first steps carry one-time costs (first-touch allocation, caches, CUDA graph capture).
 inline constexpr std::size_t kWarmupSteps = 5;
 
-// Median of compute_ms / batch_size, in seconds per sample, over the steps after the first
+// Median of compute_ms / batch_size (replica_batch for a data-parallel step, whose compute_ms is
+// the slowest replica's), in seconds per sample of one device, over the steps after the first
 // min(kWarmupSteps, n/2); steps without a finite compute time or a batch are left out. NaN when
 // none is left. `used`, when given, receives how many steps went into the median.
 double compute_seconds_per_sample(std::span<const StepEvent> steps, std::size_t* used = nullptr);

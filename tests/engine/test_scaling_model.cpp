@@ -144,6 +144,13 @@ class TestScalingModel : public QObject {
     QVERIFY(std::isnan(compute_seconds_per_sample(std::vector<StepEvent>{})));
     const std::vector<StepEvent> unmeasured = {step_with(8, kNaN), step_with(0, 1.0)};
     QVERIFY(std::isnan(compute_seconds_per_sample(unmeasured)));
+    // Data-parallel steps: compute_ms is the slowest replica's, over its replica_batch rows.
+    std::vector<StepEvent> parallel = {step_with(64, 2.0), step_with(64, 2.0)};
+    for (auto& s : parallel) {
+      s.replicas = 2;
+      s.replica_batch = 32;
+    }
+    QVERIFY(close(compute_seconds_per_sample(parallel), 2e-3 / 32));
   }
 
   // 2(R−1)/R · G/W + 2(R−1)·α, worked by hand for G = 1 MB, W = 1 GB/s, α = 10 µs.
@@ -253,7 +260,8 @@ class TestScalingModel : public QObject {
     QVERIFY(host != nullptr);
     ScalingInputs in;
     in.compute_s_per_sample = c;
-    in.gradient_bytes = 4.0 * static_cast<double>(mlp_parameter_count(mlp_spec_for(one, data.train)));
+    in.gradient_bytes =
+        4.0 * static_cast<double>(mlp_parameter_count(mlp_spec_for(one, data.train)));
     in.batch = one.batch.size;
     in.bytes_per_s = host->gbit_per_s * 1e9 / 8.0;
     in.latency_s = host->latency_us * 1e-6;
@@ -263,8 +271,9 @@ class TestScalingModel : public QObject {
     const double predicted = rows[1].step_s;
     const double error = (predicted - measured) / measured;
     const QString numbers =
-        QString("R=1: %1 ms compute per step of %2 (%3 µs per sample); R=2 measured %4 ms, "
-                "model %5 ms (compute %6 + all-reduce %7), error %8 %")
+        QString(
+            "R=1: %1 ms compute per step of %2 (%3 µs per sample); R=2 measured %4 ms, "
+            "model %5 ms (compute %6 + all-reduce %7), error %8 %")
             .arg(c * 1e3 * static_cast<double>(in.batch), 0, 'f', 3)
             .arg(in.batch)
             .arg(c * 1e6, 0, 'f', 3)
