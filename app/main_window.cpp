@@ -29,6 +29,7 @@
 #include "app/run_progress.h"
 #include "app/run_session.h"
 #include "app/runs_menu.h"
+#include "app/scaling_dialog.h"
 #include "app/settings_dialog.h"
 #include "app/sweep_dialog.h"
 #include "app/sweep_summary_dock.h"
@@ -229,6 +230,17 @@ void MainWindow::createActions() {
   open_store_ =
       bar->addAction(style()->standardIcon(QStyle::SP_DialogOpenButton), tr("Open store…"));
   open_store_->setShortcut(QKeySequence::Open);
+  import_shards_ = new QAction(tr("Import shards…"), this);
+  import_shards_->setToolTip(
+      tr("Merge run stores (for example a Slurm sweep's shards) into this one"));
+  connect(import_shards_, &QAction::triggered, this, &MainWindow::chooseShards);
+  scaling_ = new QAction(tr("Scaling model…"), this);
+  scaling_->setToolTip(
+      tr("Predicted throughput and efficiency of the selected run over 1 to 1024 "
+         "replicas (a model, not a measurement)"));
+  connect(scaling_, &QAction::triggered, this, [this] {
+    if (ScalingDialog* d = openScalingModel()) d->show();
+  });
   settings_action_ =
       bar->addAction(style()->standardIcon(QStyle::SP_FileDialogDetailedView), tr("Settings"));
   settings_action_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Comma));
@@ -270,6 +282,7 @@ void MainWindow::createActions() {
 void MainWindow::createMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
   file->addAction(open_store_);
+  file->addAction(import_shards_);
   file->addSeparator();
   file->addAction(export_report_);
   file->addAction(compare_);
@@ -288,6 +301,7 @@ void MainWindow::createMenus() {
   run->addSeparator();
   run->addAction(sweep_);
   run->addAction(find_batch_);
+  run->addAction(scaling_);
   run->addSeparator();
   run->addAction(inference_);
   QAction* lesson = run->addAction(tr("Lesson…"), this, [this] {
@@ -385,6 +399,11 @@ void MainWindow::updateActions() {
       busy ? tr("The store can change once the run ends")
            : tr("Open another run store (%1)")
                  .arg(open_store_->shortcut().toString(QKeySequence::NativeText)));
+  // A merge writes the store the worker is writing; and the runs table is the run's until it ends.
+  import_shards_->setEnabled(!busy);
+  import_shards_->setToolTip(busy ? tr("Shards can be imported once the run ends")
+                                  : tr("Merge run stores (for example a Slurm sweep's shards) "
+                                       "into this one"));
   progress_->setQueued(controller_->queued());
   progress_->setPaused(controller_->paused());
 }
@@ -625,6 +644,42 @@ void MainWindow::chooseStore() {
   if (path.isEmpty()) return;
   openStore(path.toStdString());
   if (!store_overridden_) settings_.setStorePath(path);
+}
+
+void MainWindow::chooseShards() {
+  const QStringList paths = QFileDialog::getOpenFileNames(
+      this, tr("Import store shards"),
+      QString::fromStdString(controller_->storePath().parent_path().string()),
+      tr("BatchLab store (*.sqlite *.db);;All files (*)"));
+  if (!paths.isEmpty()) importShards(paths);
+}
+
+ShardImportResult MainWindow::importShards(const QStringList& paths) {
+  ShardImportResult result = import_shards(*session_, paths);
+  statusBar()->showMessage(result.message, 10000);
+  if (!result.ok) banner_->showMessage(result.message, MessageBanner::Kind::error);
+  return result;
+}
+
+std::int64_t MainWindow::selectedRunId() const {
+  const RunsTableModel& table = session_->table();
+  if (const std::int64_t id = table.idAt(runs_view_->currentIndex()); id > 0 && table.find(id))
+    return id;
+  std::int64_t newest = 0;
+  for (const std::int64_t id : table.runIds())
+    if (const RunRow* row = table.find(id); row && row->visible) newest = std::max(newest, id);
+  return newest;
+}
+
+ScalingDialog* MainWindow::openScalingModel(std::int64_t run_id) {
+  if (run_id == 0) run_id = selectedRunId();
+  if (run_id == 0) {
+    statusBar()->showMessage(tr("Scaling model: select a run in the runs table first"), 8000);
+    return nullptr;
+  }
+  auto* dialog = new ScalingDialog(controller_->storePath(), run_id, this);
+  dialog->setAttribute(Qt::WA_DeleteOnClose);
+  return dialog;
 }
 
 void MainWindow::showSettings() {

@@ -14,6 +14,8 @@
 #include <QMainWindow>
 #include <QTimer>
 
+#include "app/shard_import.h"
+
 class QDockWidget;
 
 namespace batchlab {
@@ -34,6 +36,7 @@ class RunController;
 class RunProgress;
 class RunSession;
 class RunsTableView;
+class ScalingDialog;
 class SchedulePlot;
 class SweepDialog;
 class SweepSummaryDock;
@@ -92,6 +95,16 @@ class MainWindow final : public QMainWindow {
   // Inference…: the serving view, with the store's trained runs as models to serve.
   InferenceWindow* openInference();
   QAction* inferenceAction() const { return inference_; }
+  // File ▸ Import shards…: merges the store shards at `paths` into the window's store and
+  // shows what was added (status bar) or why a shard was refused (banner and status bar).
+  ShardImportResult importShards(const QStringList& paths);
+  QAction* importShardsAction() const { return import_shards_; }
+  // Run ▸ Scaling model…: the data-parallel scaling model of run `run_id` (0: the selected
+  // run, else the newest ticked one), in a dialog of its own.
+  ScalingDialog* openScalingModel(std::int64_t run_id = 0);
+  QAction* scalingAction() const { return scaling_; }
+  // The run the runs table's current row is, else the newest ticked run; 0 when none.
+  std::int64_t selectedRunId() const;
   // Every action with a shortcut, one "Name<TAB>Keys" line each, as Help ▸ Keyboard shortcuts
   // lists them (read from the actions themselves, so the list cannot go stale).
   QString shortcutsText() const;
@@ -112,6 +125,7 @@ class MainWindow final : public QMainWindow {
   void saveSettings();
   void openStore(const std::filesystem::path& path);
   void chooseStore();
+  void chooseShards();
   void showSettings();
   void updateActions();
   // Appends `plot` to the live plots and hands it back.
@@ -149,6 +163,8 @@ class MainWindow final : public QMainWindow {
   SweepSummaryDock* sweep_summary_ = nullptr;
   PresentationMode* presentation_ = nullptr;
   QAction* open_store_ = nullptr;
+  QAction* import_shards_ = nullptr;
+  QAction* scaling_ = nullptr;
   QAction* settings_action_ = nullptr;
   QAction* export_report_ = nullptr;
   QAction* compare_ = nullptr;

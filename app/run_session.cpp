@@ -120,6 +120,30 @@ bool RunSession::reloadRun(std::int64_t id, QString& error) {
   return true;
 }
 
+bool RunSession::listNewRuns(std::vector<std::int64_t>& added, QString& error) {
+  std::vector<RunRecord> records;
+  std::vector<SweepRecord> sweeps;
+  try {
+    const RunStore store(store_path_);
+    records = store.list_runs();
+    sweeps = store.list_sweeps();
+  } catch (const std::exception& e) {
+    error = QString::fromUtf8(e.what());
+    return false;
+  }
+  // Sweeps first: a new run's row goes into its group, which needs the sweep's name.
+  for (const auto& sweep : sweeps)
+    if (!table_.hasSweepInfo(sweep.id))
+      table_.setSweepInfo(sweep.id, sweep_info_from_record(sweep));
+  for (const auto& record : records) {
+    if (table_.find(record.id)) continue;
+    table_.upsert(row_from_record(record));
+    added.push_back(record.id);
+  }
+  if (!added.empty()) emit updated();
+  return true;
+}
+
 void RunSession::nameSweep(std::int64_t sweep_id) {
   // One row, read once per sweep when its first run starts: cheap enough for the GUI thread.
   try {

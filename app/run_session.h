@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <set>
+#include <vector>
 
 #include <QObject>
 #include <QTimer>
@@ -38,6 +39,10 @@ class RunSession final : public QObject {
   // false with the reason in `error` when the store cannot be opened.
   bool loadStore(const std::filesystem::path& path, QString& error);
   const std::filesystem::path& storePath() const { return store_path_; }
+  // Lists the store's runs the table does not hold yet (after a merge into it) and returns
+  // their ids; rows already listed keep their ticks and points. False with `error` when the
+  // store cannot be read.
+  bool listNewRuns(std::vector<std::int64_t>& added, QString& error);
 
   // Reads run `id` from the store again and lists it (a run another part of the window recorded:
   // the Inference window's serving runs). False with `error` when the store cannot be read.

@@ -10,6 +10,7 @@
 #include "app/report/report_serving.h"
 #include "engine/core/errors.h"
 #include "engine/core/format_text.h"
+#include "engine/experiment/run_scaling_inputs.h"
 #include "widgets/format.h"
 #include "widgets/sweep_plots.h"
 
@@ -246,6 +247,19 @@ ReportData load_report_data(const RunStore& store, const std::vector<std::int64_
     r.batch = number_or(r.config, "batch.size", 0.0);
     r.lr = number_or(r.config, "optimizer.lr", 0.0);
     r.steps = store.steps(record.id);
+    // Runs that trained keep their model, so the gradient size is read, never a dataset loaded.
+    if (record.status == RunStatus::completed || record.status == RunStatus::stopped ||
+        record.status == RunStatus::target_reached) {
+      try {
+        ScalingInputs in = scaling_inputs_for_run(store, record.id).in;
+        const LinkPreset* link = find_link_preset(kReportScalingLink);
+        in.bytes_per_s = link->gbit_per_s * 1e9 / 8.0;
+        in.latency_s = link->latency_us * 1e-6;
+        r.scaling = in;
+      } catch (const std::exception&) {
+        // Nothing measured to model from: the run has no scaling plot.
+      }
+    }
     d.limits.add(record);
     r.record = std::move(record);
     d.runs.push_back(std::move(r));

@@ -17,6 +17,7 @@
 #include "engine/experiment/memory_limits.h"
 #include "engine/experiment/run_store.h"
 #include "engine/metrics/scaling_fit.h"
+#include "engine/metrics/scaling_model.h"
 #include "engine/metrics/sweep_findings.h"
 #include "engine/metrics/time_fit.h"
 
@@ -29,6 +30,9 @@ struct ReportRun {
   double batch = 0.0;                         // batch.size
   double lr = 0.0;                            // optimizer.lr
   std::vector<StepEvent> steps;
+  // What the data-parallel scaling model needs (run_scaling_inputs.h) over kReportScalingLink;
+  // nullopt for a run without a kept model or a measured compute time.
+  std::optional<ScalingInputs> scaling;
 };
 
 // A serving run (schema v6): every point of its sweep (or its one simulation) and the windows.
@@ -43,6 +47,8 @@ struct ReportInference {
   RunRecord record;
   std::vector<InferenceRow> rows;
 };
+// The link the report's scaling section assumes: batchlab-cli scale's default.
+inline constexpr const char* kReportScalingLink = "infiniband";
 
 struct ReportData {
   QString title;

@@ -8,6 +8,7 @@
 
 #include "app/report/report_data.h"
 #include "widgets/run_palette.h"
+#include "widgets/scaling_plot.h"
 #include "widgets/sweep_plots.h"
 
 namespace batchlab {
@@ -85,6 +86,26 @@ std::unique_ptr<QCustomPlot> make_loss_plot(const ReportData& data) {
   }
   plot->rescaleAxes();
   legend_below(*plot, 4);
+  return plot;
+}
+
+std::vector<const ReportRun*> scaling_model_runs(const ReportData& data) {
+  std::vector<const ReportRun*> out;
+  for (const ReportRun& r : data.runs)
+    if (r.scaling && out.size() < kReportScalingRuns) out.push_back(&r);
+  return out;
+}
+
+std::unique_ptr<QCustomPlot> make_scaling_plot(const ReportRun& run) {
+  auto plot = bare_plot();
+  plot->resize(720, 420);
+  plot->setObjectName(QStringLiteral("scaling model of run %1").arg(run.record.id));
+  const LinkPreset* link = find_link_preset(kReportScalingLink);
+  build_scaling_plot(*plot, *run.scaling,
+                     QStringLiteral("%1, %2 Gbit/s, %3 µs")
+                         .arg(QString::fromLatin1(kReportScalingLink))
+                         .arg(link->gbit_per_s)
+                         .arg(link->latency_us));
   return plot;
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "app/report/report_data.h"
+#include "app/report/report_plots.h"
 #include "engine/core/format_text.h"
 #include "widgets/format.h"
 
@@ -206,6 +207,33 @@ QString report_config_html(const ReportData& d) {
     html += QStringLiteral("</tr>");
   }
   return html + QStringLiteral("</table>");
+}
+
+QString report_scaling_html(const ReportData& data) {
+  const std::vector<const ReportRun*> runs = scaling_model_runs(data);
+  if (runs.empty()) return {};
+  const LinkPreset* link = find_link_preset(kReportScalingLink);
+  QStringList which;
+  for (const ReportRun* r : runs) which << QStringLiteral("#%1").arg(r->record.id);
+  QString html = QStringLiteral("<h2>Scaling model — model, not a measurement</h2><p>");
+  html += QStringLiteral(
+              "Predicted throughput and scaling efficiency over R = 1 … 1024 data-parallel "
+              "replicas for run %1, from each run's measured compute time per sample and its "
+              "gradient size: step = compute(per-device batch) + 2(R−1)/R · gradient / bandwidth "
+              "+ 2(R−1) · latency (ring all-reduce, not overlapped), over %2 (%3 Gbit/s, %4 µs "
+              "per message). Weak scaling keeps each device's batch, strong scaling the global "
+              "batch. This is a model, not a measurement: <tt>batchlab-cli scale RUN --link "
+              "…</tt> prints its numbers for another link.")
+              .arg(which.join(QStringLiteral(", ")), QString::fromLatin1(kReportScalingLink))
+              .arg(link->gbit_per_s)
+              .arg(link->latency_us);
+  std::size_t with = 0;
+  for (const ReportRun& r : data.runs) with += r.scaling ? 1 : 0;
+  if (with > runs.size())
+    html += QStringLiteral(" %1 more runs could be modelled; the first %2 are drawn.")
+                .arg(with - runs.size())
+                .arg(runs.size());
+  return html + QStringLiteral("</p>");
 }
 
 }  // namespace batchlab

@@ -154,6 +154,12 @@ QString report_html(const ReportData& d) {
   auto loss = make_loss_plot(d);
   html +=
       QStringLiteral("<h2>Loss curves</h2><p>") + plot_png_base64(*loss) + QStringLiteral("</p>");
+  if (const QString scaling = report_scaling_html(d); !scaling.isEmpty()) {
+    html += scaling + QStringLiteral("<p>");
+    for (const ReportRun* r : scaling_model_runs(d))
+      html += plot_png_base64(*make_scaling_plot(*r)) + QStringLiteral("\n");
+    html += QStringLiteral("</p>");
+  }
   html += report_config_html(d);
   return html + QStringLiteral("\n</body></html>\n");
 }
@@ -202,6 +208,21 @@ QByteArray report_pdf(const ReportData& d) {
       draw_heading(painter, QStringLiteral("Loss curves"), w);
       auto loss = make_loss_plot(d);
       draw_plot(painter, *loss, QPoint(0, 40), QSize(w, std::min(page.height() - 60, 520)));
+      if (const QString scaling = report_scaling_html(d); !scaling.isEmpty()) {
+        first = false;
+        draw_flowing_html(writer, painter, scaling, first);
+        // Under the text, one plot per run, as many pages as they need (two a page).
+        const int h = std::min(420, (page.height() - 200) / 2);
+        int y = 200;
+        for (const ReportRun* r : scaling_model_runs(d)) {
+          if (y + h > page.height()) {
+            writer.newPage();
+            y = 0;
+          }
+          draw_plot(painter, *make_scaling_plot(*r), QPoint(0, y), QSize(w, h));
+          y += h + 16;
+        }
+      }
       first = false;
       draw_flowing_html(writer, painter, report_config_html(d), first);
     }

@@ -6,17 +6,13 @@
 #include <cstdio>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include "commands.h"
 #include "engine/core/errors.h"
 #include "engine/core/format.h"
-#include "engine/data/load_dataset.h"
-#include "engine/experiment/config_io.h"
+#include "engine/experiment/run_scaling_inputs.h"
 #include "engine/experiment/run_store.h"
 #include "engine/metrics/scaling_model.h"
 #include "engine/model/mlp_spec.h"
-#include "engine/train/trainer.h"
 
 namespace batchlab::cli {
 namespace {
@@ -42,27 +38,6 @@ std::string widths_text(const MlpSpec& spec) {
     out += std::to_string(w);
   }
   return out;
-}
-
-// The run's model shape: the stored model's when it kept one, else the config's with the
-// dataset loaded for its input and output widths (the same mlp_spec_for the Trainer uses).
-MlpSpec spec_of(const RunStore& store, const RunRecord& run) {
-  if (const auto m = store.model(run.id)) return m->spec;
-  const std::string source = store.path().string() + ": run " + std::to_string(run.id);
-  const RunConfig config = run_config_from_json(nlohmann::json::parse(run.config_json), source);
-  const DatasetSplit data = load_dataset(config.dataset, config.seed, source);
-  return mlp_spec_for(config, data.train);
-}
-
-// The median batch of the steps: the run's batch for a constant one, and a fair single number
-// for a schedule or a full-batch run.
-std::int64_t median_batch(std::vector<StepEvent> steps) {
-  if (steps.empty()) return 0;
-  const auto mid = steps.begin() + static_cast<std::ptrdiff_t>(steps.size() / 2);
-  std::nth_element(steps.begin(), mid, steps.end(), [](const StepEvent& a, const StepEvent& b) {
-    return a.batch_size < b.batch_size;
-  });
-  return mid->batch_size;
 }
 
 // Right-aligned to a width in characters: "µ" is two bytes, which printf's widths would count.
@@ -111,27 +86,16 @@ int cmd_scale(const ScaleOptions& o) {
   std::int64_t parameters = 0;
   try {
     const RunStore store(store_path_or_default(o.db));
-    const auto run = store.run(o.run_id);
-    if (!run)
-      throw Error(store.path().string() + ": run " + std::to_string(o.run_id) +
-                  " is not in the store (batchlab-cli runs lists them)");
-    run_name = run->name;
-    const std::vector<StepEvent> steps = store.steps(run->id);
-    steps_total = steps.size();
-    in.compute_s_per_sample = compute_seconds_per_sample(steps, &used);
-    if (!std::isfinite(in.compute_s_per_sample))
-      throw Error(store.path().string() + ": run " + std::to_string(o.run_id) +
-                  ": no step with a measured compute time (" + std::to_string(steps.size()) +
-                  " steps stored); the model needs a run that trained");
-    in.batch = median_batch(steps);
-    const MlpSpec spec = spec_of(store, *run);
-    parameters = mlp_parameter_count(spec);
-    shape = widths_text(spec);
-    in.gradient_bytes = 4.0 * static_cast<double>(parameters);  // float32 gradients
+    const RunScalingInputs from_run = scaling_inputs_for_run(store, o.run_id);
+    run_name = store.run(o.run_id)->name;
+    in = from_run.in;
+    used = from_run.steps_used;
+    steps_total = from_run.steps_total;
+    parameters = from_run.parameters;
+    shape = widths_text(from_run.spec);
     in.bytes_per_s = gbit * 1e9 / 8.0;
     in.latency_s = latency_us * 1e-6;
     in.max_replicas = o.max_replicas;
-    in.b_noise = summary_from_json(run->summary_json).b_simple;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "batchlab-cli: scale: %s\n", e.what());
     return kExitBadInput;

@@ -133,7 +133,7 @@ int main(int argc, char** argv) {
       "all-reduce over a chosen link, weak and strong scaling, where the batch passes B_noise");
   scale_cmd->add_option("run", scale.run_id, "run id (see `batchlab-cli runs`)")->required();
   scale_cmd->add_option("--db", scale.db, "run store; default as for `run`");
-  scale_cmd->add_option("--link", scale.link, "nvlink, pcie, 100gbe or infiniband (default)");
+  scale_cmd->add_option("--link", scale.link, "nvlink, pcie, 100gbe, infiniband (default) or host (CPU replicas in one process)");
   double bandwidth_gbps = 0.0, latency_us = 0.0;
   auto* bandwidth_opt =
       scale_cmd

@@ -21,9 +21,14 @@ std::string link_preset_names() {
 double compute_seconds_per_sample(std::span<const StepEvent> steps, std::size_t* used) {
   const std::size_t skip = std::min(kWarmupSteps, steps.size() / 2);
   std::vector<double> per_sample;
-  for (const auto& s : steps.subspan(skip))
-    if (std::isfinite(s.compute_ms) && s.compute_ms > 0 && s.batch_size > 0)
-      per_sample.push_back(s.compute_ms * 1e-3 / static_cast<double>(s.batch_size));
+  for (const auto& s : steps.subspan(skip)) {
+    // A data-parallel step's compute_ms is the slowest replica's, over its own rows: per sample
+    // of one device is per replica_batch row, not per row of the global batch.
+    const std::int64_t rows =
+        s.replicas > 1 && s.replica_batch > 0 ? s.replica_batch : s.batch_size;
+    if (std::isfinite(s.compute_ms) && s.compute_ms > 0 && rows > 0)
+      per_sample.push_back(s.compute_ms * 1e-3 / static_cast<double>(rows));
+  }
   if (used) *used = per_sample.size();
   if (per_sample.empty()) return std::numeric_limits<double>::quiet_NaN();
   const auto mid = per_sample.begin() + static_cast<std::ptrdiff_t>(per_sample.size() / 2);

@@ -44,21 +44,33 @@ struct LinkPreset {
 // IEEE 802.3, 100 Gbit/s, ~25 µs with TCP sockets (RDMA/RoCE is nearer 5 µs); InfiniBand HDR —
 // NVIDIA ConnectX-6, 200 Gbit/s per port, ~1 µs port to port, 2 µs with software. Latencies are
 // per message as NCCL-style ring steps see them, not wire figures.
+// Host memory — the CPU replicas' own in-process all-reduce (engine/parallel/): each replica
+// sums its 1/R share of every bucket over the R buffers and copies the sum back into them, all
+// replicas at once; for R = 2 the ring's G/W is one replica's pass over half the buffer, so
+// W = G / (that time). The other replica's half was just written by another core, so it comes
+// from that core's cache: measured on the 2-core development VM (two pinned threads, each
+// writing its buffer, then reducing its half) 7.5–9 GB/s for 0.3–1.2 MB and 6.5 GB/s at 5 MB,
+// where one thread re-reading its own cached data reaches 35–45 GB/s. α is a wake-up: a worker
+// asleep in std::atomic::wait took 25–40 µs (median) to run after notify, as a halted virtual
+// CPU does; two threads that never sleep hand over in ~2 µs. With 10 GB/s and 2 µs the model
+// predicted the two-replica step 15–28 % short (tests/engine/test_scaling_model.cpp).
 inline constexpr std::array kLinkPresets = {
     LinkPreset{"nvlink", 3600.0, 3.0, "NVLink 4 (H100 SXM), 450 GB/s per direction"},
     LinkPreset{"pcie", 252.0, 5.0, "PCIe 4.0 x16, 31.5 GB/s per direction"},
     LinkPreset{"100gbe", 100.0, 25.0, "100 Gigabit Ethernet over TCP"},
     LinkPreset{"infiniband", 200.0, 2.0, "InfiniBand HDR, 200 Gbit/s per port"},
+    LinkPreset{"host", 64.0, 25.0, "host memory: CPU replicas in one process, 8 GB/s core to core"},
 };
 
 // nullptr when there is no preset of that name.
 const LinkPreset* find_link_preset(std::string_view name);
-std::string link_preset_names();  // "nvlink, pcie, 100gbe, infiniband"
+std::string link_preset_names();  // "nvlink, pcie, 100gbe, infiniband, host"
 
 // The first steps carry one-time costs (first-touch allocation, caches, CUDA graph capture).
 inline constexpr std::size_t kWarmupSteps = 5;
 
-// Median of compute_ms / batch_size, in seconds per sample, over the steps after the first
+// Median of compute_ms / batch_size (replica_batch for a data-parallel step, whose compute_ms is
+// the slowest replica's), in seconds per sample of one device, over the steps after the first
 // min(kWarmupSteps, n/2); steps without a finite compute time or a batch are left out. NaN when
 // none is left. `used`, when given, receives how many steps went into the median.
 double compute_seconds_per_sample(std::span<const StepEvent> steps, std::size_t* used = nullptr);

@@ -1,6 +1,9 @@
 // Reports on stored runs: the findings from known numbers, the PDF's pages and text (read back
 // with pdftotext), the HTML's self-containment, and that a failed write leaves nothing.
+#include <QComboBox>
 #include <QDir>
+#include <QDoubleSpinBox>
+#include <QLabel>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QStandardPaths>
@@ -17,13 +20,17 @@
 #include "app/report/report_sections.h"
 #include "app/report/report_writer.h"
 #include "app/run_session.h"
+#include "app/scaling_dialog.h"
 #include "app_test_support.h"
 #include "engine/core/errors.h"
 #include "engine/experiment/config_io.h"
+#include "engine/experiment/run_executor.h"
+#include "engine/experiment/run_scaling_inputs.h"
 #include "engine/experiment/run_store.h"
 #include "engine/experiment/summary_json.h"
 #include "engine/metrics/sweep_findings.h"
 #include "widgets/runs_table_model.h"
+#include "widgets/scaling_plot.h"
 
 using namespace batchlab;
 
@@ -197,6 +204,51 @@ class TestReport : public QObject {
     const QString p4 = page(4);
     for (const char* text : {"Configuration", "batch.size", "optimizer.lr", "Shared settings"})
       QVERIFY2(p4.contains(QString::fromUtf8(text)), text);
+  }
+
+  // A run that trained has what the scaling model needs: the report gains its section, with the
+  // words and a plot of the model's own numbers; the runs above (no compute measured) have none.
+  void scalingSectionForARunThatTrained() {
+    QTemporaryDir dir;
+    const std::filesystem::path db = dir.filePath(QStringLiteral("runs.sqlite")).toStdString();
+    ExecuteOptions o;
+    o.store_path = db;
+    o.source = "test";
+    QCOMPARE(execute_run(testing::tiny_config(2), o).status, RunStatus::completed);
+    const RunStore store(db);
+    const ReportData d = load_report_data(store, {1});
+    QVERIFY(d.runs.front().scaling.has_value());
+    const ScalingInputs expected = scaling_inputs_for_run(store, 1).in;
+    QCOMPARE(d.runs.front().scaling->compute_s_per_sample, expected.compute_s_per_sample);
+    QCOMPARE(d.runs.front().scaling->gradient_bytes, expected.gradient_bytes);
+    QCOMPARE(d.runs.front().scaling->bytes_per_s, 200e9 / 8.0);  // infiniband
+    const QString html = report_html(d);
+    QVERIFY(html.contains(QStringLiteral("<h2>Scaling model — model, not a measurement</h2>")));
+    QVERIFY(html.contains(QStringLiteral("alt=\"scaling model of run 1\"")));
+    QCOMPARE(html.count(QStringLiteral("src=\"data:image/png;base64,")), 2);  // loss + scaling
+    QVERIFY(!report_pdf(d).isEmpty());
+    // The synthetic sweep's runs measured no compute time: no section.
+    const RunStore synthetic(db_);
+    QVERIFY(report_scaling_html(load_report_data(synthetic, {}, sweep_)).isEmpty());
+
+    // Run ▸ Scaling model…'s dialog draws the same model, for the link chosen.
+    ScalingDialog dialog(db, 1);
+    QVERIFY2(dialog.ready(), qPrintable(dialog.message()->text()));
+    QCOMPARE(dialog.inputs().bytes_per_s, 200e9 / 8.0);
+    const auto weak = predict_scaling(dialog.inputs(), ScalingMode::weak);
+    QCOMPARE(dialog.plot()->parts().weak.size(), weak.size());
+    QCOMPARE(dialog.plot()->parts().weak[3].samples_per_s, weak[3].samples_per_s);
+    dialog.linkBox()->setCurrentIndex(dialog.linkBox()->findData(QStringLiteral("host")));
+    QCOMPARE(dialog.inputs().bytes_per_s, 64e9 / 8.0);
+    QCOMPARE(dialog.plot()->parts().strong[1].allreduce_s,
+             ring_allreduce_seconds(2, expected.gradient_bytes, 8e9, 25e-6));
+    dialog.latencyBox()->setValue(100.0);
+    QCOMPARE(dialog.inputs().latency_s, 100e-6);
+    // An unknown run: no plot, the reason instead.
+    ScalingDialog none(db, 42);
+    QVERIFY(!none.ready());
+    QVERIFY2(none.message()->text().contains(QStringLiteral("run 42 is not in the store")),
+             qPrintable(none.message()->text()));
   }
 
   void htmlIsSelfContained() {

@@ -1,17 +1,26 @@
 // The data-parallel scaling model (metrics/scaling_model.h): R = 1 is the measurement, the ring
 // all-reduce matches numbers worked by hand, strong scaling stops at one sample per device,
-// rows past B_noise are marked, and `batchlab-cli scale` prints it labelled as a model.
+// rows past B_noise are marked, `batchlab-cli scale` prints it labelled as a model, and on this
+// machine the model fed from a one-replica run predicts the measured two-replica step.
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
+#include <thread>
 
+#include "backend_test_data.h"
 #include "check_helpers.h"
 #include "cli_process.h"
+#include "engine/backend/backend.h"
 #include "engine/core/errors.h"
+#include "engine/core/event_sink.h"
 #include "engine/metrics/scaling_model.h"
+#include "engine/model/mlp_spec.h"
+#include "engine/train/trainer.h"
 
 using namespace batchlab;
 using batchlab::testing::error_of;
@@ -28,6 +37,68 @@ StepEvent step_with(std::int64_t batch, double compute_ms) {
 
 bool close(double a, double b) {
   return std::fabs(a - b) <= 1e-12 * std::max(1.0, std::fabs(b));
+}
+
+struct StepRecorder : EventSink {
+  std::vector<StepEvent> steps;
+  void on_run_started(const RunStarted&) override {}
+  void on_step(const StepEvent& e) override { steps.push_back(e); }
+  void on_eval(const EvalEvent&) override {}
+  void on_log(const LogEvent&) override {}
+  void on_run_finished(const RunFinished&) override {}
+};
+
+// A small MLP whose step is a few milliseconds of compute on one core: long enough that waking
+// a thread (µs) is noise, short enough that the test's six runs take about a second.
+RunConfig timed_config(int replicas) {
+  RunConfig c;
+  c.seed = 3;
+  c.device = "cpu";
+  c.model.hidden = {256, 256};
+  c.optimizer.kind = OptimizerKind::sgd;
+  c.optimizer.lr = 0.01;
+  c.batch.size = 256;
+  c.stop.epochs.reset();
+  c.stop.max_steps = 100;
+  c.eval.every_epochs.reset();
+  // One core per replica: the R = 1 run is one replica's share of the machine, the device the
+  // model multiplies (two replicas with two threads each would fight over two cores).
+  c.threads = replicas;
+  c.parallel.replicas = replicas;
+  return c;
+}
+
+std::vector<StepEvent> timed_run(const RunConfig& c, const DatasetSplit& data) {
+  auto backend = make_cpu_backend(c.threads, 0);
+  StepRecorder rec;
+  TrainerInputs in;
+  in.run_id = 1;
+  in.config = &c;
+  in.data = &data;
+  in.backend = backend.get();
+  in.sink = &rec;
+  const RunFinished f = train(in);
+  if (f.status != RunStatus::completed) qFatal("timed run: %s", f.reason.c_str());
+  return rec.steps;
+}
+
+// Median step_ms after the warm-up steps the model also leaves out.
+double median_step_s(const std::vector<StepEvent>& steps) {
+  std::vector<double> ms;
+  for (std::size_t i = std::min(kWarmupSteps, steps.size() / 2); i < steps.size(); ++i)
+    ms.push_back(steps[i].step_ms);
+  std::nth_element(ms.begin(), ms.begin() + static_cast<std::ptrdiff_t>(ms.size() / 2), ms.end());
+  return ms[ms.size() / 2] * 1e-3;
+}
+
+// The 1-minute load average (/proc/loadavg); 0 where there is none.
+double load_average() {
+  double load = 0.0;
+  if (FILE* f = std::fopen("/proc/loadavg", "r")) {
+    if (std::fscanf(f, "%lf", &load) != 1) load = 0.0;
+    std::fclose(f);
+  }
+  return load;
 }
 
 ScalingInputs hand_inputs() {
@@ -73,6 +144,13 @@ class TestScalingModel : public QObject {
     QVERIFY(std::isnan(compute_seconds_per_sample(std::vector<StepEvent>{})));
     const std::vector<StepEvent> unmeasured = {step_with(8, kNaN), step_with(0, 1.0)};
     QVERIFY(std::isnan(compute_seconds_per_sample(unmeasured)));
+    // Data-parallel steps: compute_ms is the slowest replica's, over its replica_batch rows.
+    std::vector<StepEvent> parallel = {step_with(64, 2.0), step_with(64, 2.0)};
+    for (auto& s : parallel) {
+      s.replicas = 2;
+      s.replica_batch = 32;
+    }
+    QVERIFY(close(compute_seconds_per_sample(parallel), 2e-3 / 32));
   }
 
   // 2(R−1)/R · G/W + 2(R−1)·α, worked by hand for G = 1 MB, W = 1 GB/s, α = 10 µs.
@@ -146,7 +224,7 @@ class TestScalingModel : public QObject {
     QVERIFY(find_link_preset("infiniband") != nullptr);
     QCOMPARE(find_link_preset("nvlink")->gbit_per_s, 3600.0);
     QVERIFY(find_link_preset("token-ring") == nullptr);
-    QCOMPARE(link_preset_names(), std::string("nvlink, pcie, 100gbe, infiniband"));
+    QCOMPARE(link_preset_names(), std::string("nvlink, pcie, 100gbe, infiniband, host"));
     for (const auto& p : kLinkPresets) QVERIFY(p.gbit_per_s > 0 && p.latency_us > 0);
     ScalingInputs in = hand_inputs();
     in.compute_s_per_sample = 0;
@@ -155,6 +233,67 @@ class TestScalingModel : public QObject {
     in = hand_inputs();
     in.bytes_per_s = 0;
     QVERIFY(!error_of([&] { predict_scaling(in, ScalingMode::weak); }).empty());
+  }
+
+  // Issue 12's check: a real one-replica run's compute per sample and gradient size, over the
+  // host-memory link, predict a real two-replica run's median step within 25 % (strong scaling:
+  // the same global batch, half of it per replica). Each side is measured five times,
+  // alternating, and the fastest median kept: other processes on a shared machine only ever add
+  // time, and two replicas need two free cores at once, so one disturbed run says nothing about
+  // the model.
+  void twoReplicasOnThisMachineAgreeWithTheModel() {
+    if (std::thread::hardware_concurrency() < 2)
+      QSKIP("one core: two replicas would take turns, which the model does not describe");
+    DatasetSplit data;
+    data.train = testdata::random_classification(2048, 32, 10, 21);
+    data.val = testdata::random_classification(64, 32, 10, 22);
+    const RunConfig one = timed_config(1);
+    const RunConfig two = timed_config(2);
+    double c = kNaN, measured = kNaN;
+    for (int round = 0; round < 5; ++round) {
+      const double c_round = compute_seconds_per_sample(timed_run(one, data));
+      const double two_round = median_step_s(timed_run(two, data));
+      c = std::isnan(c) ? c_round : std::min(c, c_round);
+      measured = std::isnan(measured) ? two_round : std::min(measured, two_round);
+    }
+    const LinkPreset* host = find_link_preset("host");
+    QVERIFY(host != nullptr);
+    ScalingInputs in;
+    in.compute_s_per_sample = c;
+    in.gradient_bytes =
+        4.0 * static_cast<double>(mlp_parameter_count(mlp_spec_for(one, data.train)));
+    in.batch = one.batch.size;
+    in.bytes_per_s = host->gbit_per_s * 1e9 / 8.0;
+    in.latency_s = host->latency_us * 1e-6;
+    in.max_replicas = 2;
+    const auto rows = predict_scaling(in, ScalingMode::strong);
+    QCOMPARE(rows.size(), std::size_t{2});
+    const double predicted = rows[1].step_s;
+    const double error = (predicted - measured) / measured;
+    const QString numbers =
+        QString(
+            "R=1: %1 ms compute per step of %2 (%3 µs per sample); R=2 measured %4 ms, "
+            "model %5 ms (compute %6 + all-reduce %7), error %8 %")
+            .arg(c * 1e3 * static_cast<double>(in.batch), 0, 'f', 3)
+            .arg(in.batch)
+            .arg(c * 1e6, 0, 'f', 3)
+            .arg(measured * 1e3, 0, 'f', 3)
+            .arg(predicted * 1e3, 0, 'f', 3)
+            .arg(rows[1].compute_s * 1e3, 0, 'f', 3)
+            .arg(rows[1].allreduce_s * 1e3, 0, 'f', 3)
+            .arg(100.0 * error, 0, 'f', 1);
+    qInfo("%s", qPrintable(numbers));
+    // Two replicas need two free cores at once. When other processes keep more cores busy than
+    // there are (the 1-minute load average counts this test's own two threads too), a miss
+    // measures them, not the model: said and skipped, never passed.
+    const double load = load_average();
+    const double cores = std::thread::hardware_concurrency();
+    if (std::fabs(error) > 0.25 && load > cores + 0.5)
+      QSKIP(qPrintable(QString("the machine is oversubscribed (load average %1 on %2 cores); %3")
+                           .arg(load, 0, 'f', 1)
+                           .arg(cores)
+                           .arg(numbers)));
+    QVERIFY2(std::fabs(error) <= 0.25, qPrintable(numbers));
   }
 
   // A real run, then the CLI's tables: labelled as a model, weak rows to 1024, strong rows to
