@@ -2,7 +2,8 @@
 // A serving sweep: every setting (mode × max batch × max delay) at every offered rate, one
 // simulation each against the same ServiceTimes, giving the latency–throughput curve of each
 // setting. The best setting under the objective is the point of highest throughput whose p99
-// meets it with nothing lost (no drop, reject or unfinished request) and no saturation.
+// meets it with nothing lost (no drop, reject or unfinished request) and no saturation; within
+// 1 % of that throughput, the setting that met it at more of the rates tried, then the lower p99.
 // Axes a mode ignores collapse: realtime runs once per rate, fixed once per max batch.
 #pragma once
 

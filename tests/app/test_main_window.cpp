@@ -302,9 +302,15 @@ void TestMainWindow::floodKeepsTheGuiThreadResponsive() {
       "slowest replot %.1f ms, bridge high water %zu",
       steps, seconds, steps / seconds, static_cast<long long>(worst_gap_ms),
       w->session()->slowestDrainMs(), slowest_replot, w->session()->bridge().highWater());
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  // Instrumented code runs several times slower (ASan measured a 653 ms gap): the speed and
+  // responsiveness budgets are the release build's; a sanitizer build checks the rest.
+  qInfo("sanitizer build: the 10k steps/s and 100 ms gap budgets are not checked here");
+#else
   QVERIFY2(steps / seconds > 10000, "the flood needs tens of thousands of steps per second");
   QVERIFY2(worst_gap_ms < 100,
            qPrintable(QString("the GUI thread stalled for %1 ms").arg(worst_gap_ms)));
+#endif
   QCOMPARE(w->session()->bridge().droppedSteps(), std::size_t{0});
   QVERIFY(w->session()->bridge().highWater() < QtEventBridge::kMaxPendingSteps);
   // Every step is kept (for exact hover and zoom) but compactly: well under 1 KiB a step.

@@ -95,6 +95,7 @@ class TestCli : public QObject {
     QDir().mkpath(idx);
     // A valid test split, valid training labels, and training images whose gzip stream is
     // garbage after the magic: a corrupt archive, not a missing file.
+    static constexpr char kGarbageGzip[] = "\x1f\x8b\x08\x00garbage-not-deflate";
     const QByteArray labels("\x00\x00\x08\x01\x00\x00\x00\x01\x03", 9);
     const QByteArray images(
         "\x00\x00\x08\x03\x00\x00\x00\x01\x00\x00\x00\x02\x00\x00\x00\x02\x01\x02\x03\x04", 20);
@@ -102,7 +103,8 @@ class TestCli : public QObject {
     write(idx + "/t10k-labels-idx1-ubyte", labels);
     write(idx + "/train-labels-idx1-ubyte", labels);
     write(idx + "/train-images-idx3-ubyte.gz",
-          QByteArray("\x1f\x8b\x08\x00garbage-not-deflate", 26));
+          // sizeof − 1: the bytes of the literal, not its NUL or past it (ASan found 26 here).
+          QByteArray(kGarbageGzip, sizeof kGarbageGzip - 1));
     expectBadInput({"spirals-mlp", "--set", "dataset.kind=idx", "--set", "dataset.path=" + idx},
                    "train-images-idx3-ubyte.gz");
   }

@@ -280,6 +280,37 @@ class TestServingStore : public QObject {
     }
   }
 
+  // best_under_objective: the most served wins; a tie at the top rate goes to the setting that
+  // met the objective at more rates (not to whichever p99 came out lower this time).
+  void the_best_setting_breaks_ties_by_how_widely_it_met() {
+    const auto pt = [](BatchMode mode, std::int64_t max_batch, double rate, double served,
+                       double p99_ms) {
+      ServeSweepPoint p;
+      p.mode = mode;
+      p.max_batch = max_batch;
+      p.max_delay_s = mode == BatchMode::dynamic ? 1e-3 : 0.0;
+      p.rate = rate;
+      p.result.served = 100;
+      p.result.throughput = served;
+      p.result.p99_s = p99_ms * 1e-3;
+      return p;
+    };
+    std::vector<ServeSweepPoint> points = {
+        pt(BatchMode::fixed, 64, 1000, 1000, 71.0),      // a fixed batch waits to fill
+        pt(BatchMode::fixed, 64, 32000, 32100, 3.7),     // lower p99 at the top rate …
+        pt(BatchMode::dynamic, 64, 1000, 1000, 1.2),
+        pt(BatchMode::dynamic, 64, 32000, 32050, 4.2)};  // … but dynamic met it at both rates
+    QCOMPARE(best_under_objective(points, 0.010), std::optional<std::size_t>(3));
+    // Clearly more served still wins outright.
+    points[1].result.throughput = 33000;
+    QCOMPARE(best_under_objective(points, 0.010), std::optional<std::size_t>(1));
+    // Met at as many rates: the lower p99.
+    points[1].result.throughput = 32100;
+    points[0].result.p99_s = 0.002;
+    QCOMPARE(best_under_objective(points, 0.010), std::optional<std::size_t>(1));
+    QCOMPARE(best_under_objective(points, 0.001), std::optional<std::size_t>());
+  }
+
   void the_window_recorder_stays_bounded() {
     ServingWindowRecorder rec;
     for (int i = 0; i < 100000; ++i) {
