@@ -64,5 +64,11 @@ void AppSettings::setLossView(int x_axis, double smoothing, bool log_y) {
   settings_->setValue("plots/loss_smoothing", smoothing);
   settings_->setValue("plots/loss_log_y", log_y);
 }
+bool AppSettings::throughputSplit() const {
+  return settings_->value("plots/throughput_split", false).toBool();
+}
+void AppSettings::setThroughputSplit(bool on) {
+  settings_->setValue("plots/throughput_split", on);
+}
 
 }  // namespace batchlab

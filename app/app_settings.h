@@ -41,6 +41,9 @@ class AppSettings {
   double lossSmoothing() const;
   bool lossLogY() const;
   void setLossView(int x_axis, double smoothing, bool log_y);
+  // The throughput plot's compute / rest split.
+  bool throughputSplit() const;
+  void setThroughputSplit(bool on);
 
   void sync() { settings_->sync(); }
 

@@ -718,6 +718,7 @@ void MainWindow::restoreSettings() {
       static_cast<XAxisKind>(std::clamp(settings_.lossXAxis(), 0, kXAxisKindCount - 1)));
   loss_->setSmoothing(settings_.lossSmoothing());
   loss_->setLogY(settings_.lossLogY());
+  throughput_->setSplit(settings_.throughputSplit());
   const QString json = settings_.lastConfigJson();
   if (!json.isEmpty()) {
     try {
@@ -736,6 +737,7 @@ void MainWindow::saveSettings() {
   settings_.setWindow(saveGeometry(), saveState());
   settings_.setLastConfigJson(QString::fromStdString(run_config_to_json(form_->config()).dump()));
   settings_.setLossView(static_cast<int>(loss_->xAxis()), loss_->smoothing(), loss_->logY());
+  settings_.setThroughputSplit(throughput_->split());
   settings_.sync();
 }
 

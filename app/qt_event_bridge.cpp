@@ -71,6 +71,23 @@ void QtEventBridge::on_eval(const EvalEvent& e) {
 }
 
 void QtEventBridge::on_extension(const ExtensionEvent& e) {
+  if (const auto* device = dynamic_cast<const DeviceMemoryEvent*>(&e)) {
+    bool needed = false;
+    {
+      std::lock_guard lock(mutex_);
+      auto& latest = pending_.device_memory;
+      const auto same = std::find_if(latest.begin(), latest.end(), [&](const DeviceMemoryEvent& d) {
+        return d.run_id == device->run_id && d.device == device->device;
+      });
+      if (same != latest.end())
+        *same = *device;
+      else
+        latest.push_back(*device);
+      needed = mark_pending_locked();
+    }
+    notify(needed);
+    return;
+  }
   const auto* snapshot = dynamic_cast<const ParameterSnapshotEvent*>(&e);
   if (!snapshot) return;
   bool needed = false;

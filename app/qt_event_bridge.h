@@ -14,6 +14,7 @@
 #include <QObject>
 
 #include "engine/core/event_sink.h"
+#include "engine/core/extension_event.h"
 #include "engine/train/parameter_snapshot.h"
 
 namespace batchlab {
@@ -32,10 +33,13 @@ class QtEventBridge final : public QObject, public EventSink {
     std::vector<LogEvent> logs;
     std::vector<RunFinished> finished;
     std::vector<ParameterSnapshotEvent> snapshots;
+    // The latest memory of each (run, device) since the last take(): one entry per pair, so
+    // however many steps pass between drains this stays as small as the device count.
+    std::vector<DeviceMemoryEvent> device_memory;
     std::size_t dropped_steps = 0;
     bool empty() const {
       return started.empty() && steps.empty() && evals.empty() && logs.empty() &&
-             finished.empty() && snapshots.empty();
+             finished.empty() && snapshots.empty() && device_memory.empty();
     }
   };
 
@@ -53,7 +57,8 @@ class QtEventBridge final : public QObject, public EventSink {
   void on_eval(const EvalEvent& e) override;
   void on_log(const LogEvent& e) override;
   void on_run_finished(const RunFinished& e) override;
-  // Parameter snapshots (the 2-D views); other extension kinds are not the window's.
+  // Parameter snapshots (the 2-D views) and per-device memory (the memory plot); other
+  // extension kinds are not the window's.
   void on_extension(const ExtensionEvent& e) override;
 
  signals:

@@ -52,6 +52,7 @@ void RunSession::drainNow() {
   }
   series_.append(batch.steps);
   for (const auto& e : batch.evals) series_.append(e);
+  for (const auto& d : batch.device_memory) series_.set_device_memory(d.run_id, d.device, d.memory);
   // One table update per run and drain, not per step.
   std::set<std::int64_t> touched;
   for (std::size_t i = 0; i < batch.steps.size(); ++i)

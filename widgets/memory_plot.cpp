@@ -91,15 +91,28 @@ void MemoryPlot::clearItems() {
 void MemoryPlot::rebuild(const QCPRange&, int) {
   clearItems();
   shown_.clear();
+  shown_devices_.clear();
   double max_bytes = 0;
   std::int64_t device_total = 0;
   for (const auto& [id, run] : model().runs()) {
     const double total = static_cast<double>(total_bytes(run.memory));
     const auto predicted = static_cast<double>(run.predicted_bytes());
     if (!run.visible || (total <= 0 && predicted <= 0)) continue;
-    shown_.push_back(id);
-    max_bytes = std::max({max_bytes, total, predicted});
     device_total = std::max(device_total, run.device_total);
+    if (run.device_memory.size() > 1) {
+      // One bar per device; the device total is what one device holds, so is the scale.
+      const double per_device_prediction = predicted / static_cast<double>(run.device_memory.size());
+      for (std::size_t d = 0; d < run.device_memory.size(); ++d) {
+        shown_.push_back(id);
+        shown_devices_.push_back(static_cast<int>(d));
+        max_bytes = std::max({max_bytes, static_cast<double>(total_bytes(run.device_memory[d])),
+                              per_device_prediction});
+      }
+      continue;
+    }
+    shown_.push_back(id);
+    shown_devices_.push_back(-1);
+    max_bytes = std::max({max_bytes, total, predicted});
   }
   // The budget joins the view (and the unit) unless it would flatten the bars, as the device
   // line does; before any run it is all there is to show.
@@ -125,29 +138,43 @@ void MemoryPlot::rebuild(const QCPRange&, int) {
   const bool totals = metrics.horizontalAdvance(QStringLiteral("888 KiB ")) < per_bar;
   std::array<QVector<double>, kMemCategoryCount> values;
   QVector<double> keys;
+  bool per_device = false;
   for (std::size_t k = 0; k < shown_.size(); ++k) {
     const RunSeries& run = *model().find(shown_[k]);
+    const int device = shown_devices_[k];
+    per_device |= device >= 0;
+    const MemoryBytes& memory =
+        device >= 0 ? run.device_memory[static_cast<std::size_t>(device)] : run.memory;
     const double key = static_cast<double>(k + 1);
     keys.push_back(key);
-    if (static_cast<int>(k) % tick_stride == 0)
-      ticker_->addTick(key, QStringLiteral("#%1\nB=%2").arg(run.run_id).arg(run.batch_size));
+    if (static_cast<int>(k) % tick_stride == 0) {
+      // A device's bar: its replica's batch (the busiest replica's rows) beside the global one.
+      ticker_->addTick(key, device >= 0 ? QStringLiteral("#%1 d%2\nB=%3/%4")
+                                              .arg(run.run_id)
+                                              .arg(device)
+                                              .arg(run.batch_size)
+                                              .arg(run.device_memory.size())
+                                        : QStringLiteral("#%1\nB=%2").arg(run.run_id).arg(run.batch_size));
+    }
     for (int c = 0; c < kMemCategoryCount; ++c)
       values[static_cast<std::size_t>(c)].push_back(
-          static_cast<double>(run.memory[static_cast<std::size_t>(c)]) / unit_);
+          static_cast<double>(memory[static_cast<std::size_t>(c)]) / unit_);
 
     const QColor colour = st.runColour(run.run_id);
     if (totals) {
       auto* label = new QCPItemText(plot());
       label->setFont(text_font);
-      label->position->setCoords(key, static_cast<double>(total_bytes(run.memory)) / unit_);
+      label->position->setCoords(key, static_cast<double>(total_bytes(memory)) / unit_);
       label->setPositionAlignment(Qt::AlignBottom | Qt::AlignHCenter);
-      label->setText(format_bytes(total_bytes(run.memory)));
+      label->setText(format_bytes(total_bytes(memory)));
       label->setColor(colour.darker(115));
       label->setClipToAxisRect(true);
       items_.push_back(label);
     }
     if (run.predicted_bytes() > 0) {
-      const double p = static_cast<double>(run.predicted_bytes()) / unit_;
+      // Every replica holds the same share of the model's prediction (trainer.cpp).
+      const double p = static_cast<double>(run.predicted_bytes()) / unit_ /
+                       (device >= 0 ? static_cast<double>(run.device_memory.size()) : 1.0);
       auto* line = new QCPItemLine(plot());
       line->start->setCoords(key - kBarWidth * 0.65, p);
       line->end->setCoords(key + kBarWidth * 0.65, p);
@@ -157,6 +184,8 @@ void MemoryPlot::rebuild(const QCPRange&, int) {
   }
   for (int c = 0; c < kMemCategoryCount; ++c)
     bars_[static_cast<std::size_t>(c)]->setData(keys, values[static_cast<std::size_t>(c)], true);
+  plot()->xAxis->setLabel(per_device ? tr("run (id, device, global batch / devices)")
+                                     : tr("run (id, batch size)"));
 
   device_total_ = static_cast<double>(device_total) / unit_;
   if (device_total > 0) {
@@ -227,26 +256,46 @@ std::optional<LivePlot::Hit> MemoryPlot::nearest(const QPointF& pixel) const {
   const double k = std::round(key);
   if (std::abs(key - k) > kBarWidth / 2 || k < 1 || k > static_cast<double>(shown_.size()))
     return std::nullopt;
-  const RunSeries* run = model().find(shown_[static_cast<std::size_t>(k) - 1]);
+  const std::size_t slot = static_cast<std::size_t>(k) - 1;
+  const RunSeries* run = model().find(shown_[slot]);
   if (!run) return std::nullopt;
+  const int device = shown_devices_[slot];
+  if (device >= static_cast<int>(run->device_memory.size())) return std::nullopt;
+  const MemoryBytes& memory =
+      device >= 0 ? run->device_memory[static_cast<std::size_t>(device)] : run->memory;
   QString text = QStringLiteral("#%1 %2 · batch %3")
                      .arg(run->run_id)
                      .arg(QString::fromStdString(run->name))
                      .arg(run->batch_size);
+  if (device >= 0)
+    text += tr("\ndevice %1 of %2 (busiest device: %3 rows a step)")
+                .arg(device)
+                .arg(run->device_memory.size())
+                .arg(run->last_replica_batch);
   for (int c = kMemCategoryCount - 1; c >= 0; --c) {
     const auto category = static_cast<MemCategory>(c);
     text +=
         QStringLiteral("\n%1: %2")
             .arg(QString::fromUtf8(memory_category_name(category).data(),
                                    static_cast<qsizetype>(memory_category_name(category).size())))
-            .arg(format_bytes(run->memory[static_cast<std::size_t>(c)]));
+            .arg(format_bytes(memory[static_cast<std::size_t>(c)]));
   }
-  text += QStringLiteral("\ntotal: %1 (peak %2)")
-              .arg(format_bytes(total_bytes(run->memory)))
-              .arg(format_bytes(run->peak_memory));
-  if (run->predicted_bytes() > 0)
-    text += QStringLiteral("\npredicted: %1").arg(format_bytes(run->predicted_bytes()));
-  return Hit{k, static_cast<double>(total_bytes(run->memory)) / unit_, text};
+  if (device >= 0) {
+    const auto devices = static_cast<std::int64_t>(run->device_memory.size());
+    text += tr("\ndevice total: %1 (all devices %2, peak %3)")
+                .arg(format_bytes(total_bytes(memory)))
+                .arg(format_bytes(total_bytes(run->memory)))
+                .arg(format_bytes(run->peak_memory));
+    if (run->predicted_bytes() > 0)
+      text += tr("\npredicted per device: %1").arg(format_bytes(run->predicted_bytes() / devices));
+  } else {
+    text += QStringLiteral("\ntotal: %1 (peak %2)")
+                .arg(format_bytes(total_bytes(memory)))
+                .arg(format_bytes(run->peak_memory));
+    if (run->predicted_bytes() > 0)
+      text += QStringLiteral("\npredicted: %1").arg(format_bytes(run->predicted_bytes()));
+  }
+  return Hit{k, static_cast<double>(total_bytes(memory)) / unit_, text};
 }
 
 }  // namespace batchlab

@@ -1,5 +1,7 @@
-// defines: MemoryPlot (memory by category, one stacked bar per visible run)
-// Each bar stacks the latest step's bytes by category (parameters, gradients, optimizer,
+// defines: MemoryPlot (memory by category, one stacked bar per visible run or per device)
+// A run over several devices (data-parallel replicas) gets one bar per device, side by side and
+// named d0, d1 …, so an uneven split or a device that holds more shows at once. Each bar
+// stacks the latest step's bytes by category (parameters, gradients, optimizer,
 // activations, batch, workspace); the memory model's prediction for that run is a dashed line
 // across its bar, and the device total a dashed line across the plot when the device reports
 // one. Runs sit side by side, so batch 32 and batch 512 compare at a glance. The unit (KiB, MiB,
@@ -25,8 +27,10 @@ class MemoryPlot final : public LivePlot {
   }
   // Bytes per unit of the value axis (1024, 1024², 1024³).
   double unitBytes() const { return unit_; }
-  // Run ids in bar order (bar k sits at x = k + 1).
+  // Run ids in bar order (bar k sits at x = k + 1); a run over several devices appears once
+  // per device, shownDevices() saying which (-1: the run as a whole).
   const std::vector<std::int64_t>& shownRuns() const { return shown_; }
+  const std::vector<int>& shownDevices() const { return shown_devices_; }
   // The memory budget in MiB (as RunConfig::memory_budget_mb); nullopt: none.
   void setBudget(std::optional<double> budget_mib);
   std::optional<double> budget() const { return budget_mib_; }
@@ -48,6 +52,7 @@ class MemoryPlot final : public LivePlot {
   QCPGraph* predicted_legend_ = nullptr;
   std::vector<QCPAbstractItem*> items_;
   std::vector<std::int64_t> shown_;
+  std::vector<int> shown_devices_;
   QSharedPointer<QCPAxisTickerText> ticker_;
   double unit_ = 1024.0 * 1024.0;
   double top_ = 0;           // largest bar or prediction, in axis units

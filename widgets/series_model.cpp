@@ -91,6 +91,26 @@ void SeriesModel::append_to(RunSeries& run, const StepEvent& e) {
                      : run.samples_per_s_avg.empty() ? kNaN
                                                      : run.samples_per_s_avg.back();
   run.samples_per_s_avg.push_back(avg);
+  const double compute_rate = e.compute_ms > 0 && std::isfinite(e.compute_ms)
+                                  ? static_cast<double>(e.batch_size) * 1e3 / e.compute_ms
+                                  : kNaN;
+  run.has_compute |= std::isfinite(compute_rate);
+  run.compute_per_s_avg.push_back(std::isfinite(compute_rate) ? run.compute_ema.push(compute_rate)
+                                  : run.compute_per_s_avg.empty() ? kNaN
+                                                                  : run.compute_per_s_avg.back());
+  run.replicas = std::max(1, e.replicas);
+  run.last_replica_batch = e.replica_batch > 0 ? e.replica_batch : e.batch_size;
+  if (run.replicas > 1 && run.allreduce_ms.empty()) {
+    // The first replicated step: earlier steps had nothing to all-reduce.
+    for (std::size_t i = 0; i + 1 < run.steps.size(); ++i) {
+      run.allreduce_ms.push_back(0.0);
+      run.idle_ms.push_back(0.0);
+    }
+  }
+  if (!run.allreduce_ms.empty() || run.replicas > 1) {
+    run.allreduce_ms.push_back(finite_or_nan(e.allreduce_ms));
+    run.idle_ms.push_back(finite_or_nan(e.idle_ms));
+  }
   run.step_batch.push_back(static_cast<double>(e.batch_size));
   run.lr.push_back(finite_or_nan(e.lr));
   const double b_simple = std::isfinite(e.b_simple) && e.b_simple > 0 ? e.b_simple : kNaN;
@@ -128,6 +148,13 @@ void SeriesModel::load(std::int64_t run_id, std::span<const StepEvent> steps,
   run.samples_per_s.clear();
   run.samples_per_s_avg.clear();
   run.throughput_ema.reset();
+  run.compute_per_s_avg.clear();
+  run.compute_ema.reset();
+  run.has_compute = false;
+  run.allreduce_ms.clear();
+  run.idle_ms.clear();
+  run.device_memory.clear();
+  run.replicas = 1;
   run.step_batch.clear();
   run.lr.clear();
   run.b_simple.clear();
@@ -138,6 +165,14 @@ void SeriesModel::load(std::int64_t run_id, std::span<const StepEvent> steps,
   run.peak_memory = 0;
   for (const auto& s : steps) append(s);
   for (const auto& e : evals) append(e);
+}
+
+void SeriesModel::set_device_memory(std::int64_t run_id, int device, const MemoryBytes& memory) {
+  if (device < 0 || device >= 4096) return;  // a device index, not a count of anything
+  RunSeries& run = ensure(run_id);
+  if (run.device_memory.size() <= static_cast<std::size_t>(device))
+    run.device_memory.resize(static_cast<std::size_t>(device) + 1);
+  run.device_memory[static_cast<std::size_t>(device)] = memory;
 }
 
 void SeriesModel::set_visible(std::int64_t run_id, bool visible) {

@@ -44,6 +44,16 @@ struct RunSeries {
   Column samples_per_s;
   Column samples_per_s_avg;
   DebiasedEma throughput_ema{0.95};
+  // What the forward and backward passes alone would give (batch / compute_ms), averaged as
+  // samples_per_s_avg is; NaN where a step reports no compute time. The gap to samples_per_s_avg
+  // is the step's other time: all-reduce, replicas idle, data and update.
+  Column compute_per_s_avg;
+  DebiasedEma compute_ema{0.95};
+  bool has_compute = false;  // some step reported its compute time
+  // Data-parallel runs only (empty while every step had one replica): each step's exposed
+  // all-reduce and idle time, aligned with `steps` once the first replicated step arrives.
+  Column allreduce_ms;
+  Column idle_ms;
   // The schedule as it ran: each step's batch and LR, and the gradient noise scale where it was
   // measured (NaN elsewhere).
   Column step_batch;
@@ -69,6 +79,11 @@ struct RunSeries {
   std::int64_t last_batch = 0;    // the latest step's batch
   double last_b_simple = kNaN;    // the latest noise scale measured
   std::int64_t dropped = 0;       // steps refused for a non-finite x
+  int replicas = 1;               // the latest step's replica count
+  std::int64_t last_replica_batch = 0;  // and its busiest replica's rows
+  // Per device, the latest memory (DeviceMemoryEvent) of a backend over several devices;
+  // empty for one device and for a run read back from the store (which keeps the sum only).
+  std::vector<MemoryBytes> device_memory;
   int generation = 0;             // bumped when load() replaces the points: caches start over
 
   bool empty() const { return steps.size() == 0 && evals.size() == 0; }
@@ -90,6 +105,8 @@ class SeriesModel {
   // A drained batch: the run lookup is done once per run, not once per step.
   void append(std::span<const StepEvent> steps);
   void append(const EvalEvent& e);
+  // One device's memory after a step (a backend over several devices).
+  void set_device_memory(std::int64_t run_id, int device, const MemoryBytes& memory);
   // Replaces a run's points with those read back from the store.
   void load(std::int64_t run_id, std::span<const StepEvent> steps,
             std::span<const EvalEvent> evals);

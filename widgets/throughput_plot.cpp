@@ -2,6 +2,9 @@
 
 #include <cmath>
 
+#include <QCheckBox>
+#include <QHBoxLayout>
+
 #include "widgets/format.h"
 
 namespace batchlab {
@@ -33,6 +36,28 @@ ThroughputPlot::ThroughputPlot(const SeriesModel& model, QWidget* parent)
   spikes_note_->setText(tr("spikes: steps right after an evaluation"));
   spikes_note_->setColor(QColor(90, 90, 90));
   spikes_note_->setClipToAxisRect(true);
+  split_box_ = new QCheckBox(tr("compute / rest"), this);
+  split_box_->setToolTip(
+      tr("Dashed: the samples/s the forward and backward passes alone would give.\n"
+         "The band down to the solid line is the rest of each step: loading the batch, and for\n"
+         "data-parallel runs the gradient all-reduce, the wait for the slowest replica and the\n"
+         "update."));
+  controls()->addStretch(1);
+  controls()->addWidget(split_box_);
+  connect(split_box_, &QCheckBox::toggled, this, &ThroughputPlot::setSplit);
+}
+
+void ThroughputPlot::setSplit(bool on) {
+  if (on == split_) return;
+  split_ = on;
+  split_box_->setChecked(on);
+  refresh();
+  emit splitChanged(on);
+}
+
+QCPGraph* ThroughputPlot::computeGraph(std::int64_t run_id) const {
+  const auto it = graphs_.find(run_id);
+  return it == graphs_.end() ? nullptr : it->second.compute;
 }
 
 QCPGraph* ThroughputPlot::rawGraph(std::int64_t run_id) const {
@@ -52,6 +77,7 @@ void ThroughputPlot::rebuild(const QCPRange& x_range, int buckets) {
     }
     plot()->removeGraph(it->second.raw);
     plot()->removeGraph(it->second.avg);
+    if (it->second.compute) plot()->removeGraph(it->second.compute);
     cache_.erase(it->first);
     it = graphs_.erase(it);
   }
@@ -69,8 +95,12 @@ void ThroughputPlot::rebuild(const QCPRange& x_range, int buckets) {
       g.raw->setAntialiased(false);  // faint per-step noise: crisp and cheap
       g.avg = plot()->addGraph();
     }
+    const bool split = split_ && run.visible && run.has_compute;
+    if (split && !g.compute) g.compute = plot()->addGraph();
     g.raw->setVisible(run.visible);
     g.avg->setVisible(run.visible);
+    if (g.compute) g.compute->setVisible(split);
+    g.avg->setChannelFillGraph(split ? g.compute : nullptr);
     if (!run.visible) continue;
     QColor faint = st.runColour(id);
     faint.setAlpha(st.faint_alpha);
@@ -78,7 +108,7 @@ void ThroughputPlot::rebuild(const QCPRange& x_range, int buckets) {
     g.avg->setPen(QPen(st.runColour(id), st.line_width));
     if (!run.samples_per_s_avg.empty()) named.push_back(&run);
     RunCache& cache = cache_[id];
-    if (cache.generation != run.generation) cache = RunCache{run.generation, {}, {}};
+    if (cache.generation != run.generation) cache = RunCache{run.generation, {}, {}, {}};
     cache.raw.extend(run.samples_per_s);
     cache.avg.extend(run.samples_per_s_avg);
     const Column& xs = run.steps.get(XAxisKind::step);
@@ -89,11 +119,25 @@ void ThroughputPlot::rebuild(const QCPRange& x_range, int buckets) {
                      &cache.avg);
     set_graph_data(g.avg, scratch_);
     g.avg->setAntialiased(static_cast<int>(scratch_.x.size()) < buckets);
+    if (split) {
+      QColor band = st.runColour(id);
+      band.setAlpha(40);
+      g.avg->setBrush(band);
+      g.compute->setPen(QPen(st.runColour(id), st.line_width, Qt::DashLine));
+      cache.compute.extend(run.compute_per_s_avg);
+      decimate_min_max(xs, run.compute_per_s_avg, x_range.lower, x_range.upper, buckets, scratch_,
+                       &cache.compute);
+      set_graph_data(g.compute, scratch_);
+    } else {
+      g.avg->setBrush(Qt::NoBrush);
+    }
   }
   const std::vector<QString> labels = run_legend_labels(named);
   std::vector<RunLegend::Entry> entries;
   for (std::size_t i = 0; i < named.size(); ++i)
     entries.push_back({QPen(st.runColour(named[i]->run_id), st.line_width), labels[i]});
+  if (split_ && !entries.empty())
+    entries.push_back({QPen(Qt::black, st.line_width, Qt::DashLine), tr("compute alone")});
   legend_.setEntries(std::move(entries));
 }
 
@@ -125,13 +169,25 @@ std::optional<LivePlot::Hit> ThroughputPlot::nearest(const QPointF& pixel) const
                    plot()->yAxis->coordToPixel(run.samples_per_s_avg[u]) - pixel.y());
     if (dist >= best_dist) continue;
     best_dist = dist;
-    best = Hit{xs[u], run.samples_per_s_avg[u],
-               QStringLiteral("#%1 %2\nstep %3\n%4 (moving average %5)")
-                   .arg(id)
-                   .arg(QString::fromStdString(run.name))
-                   .arg(xs[u], 0, 'f', 0)
-                   .arg(format_rate(run.samples_per_s[u]))
-                   .arg(format_rate(run.samples_per_s_avg[u]))};
+    QString text = QStringLiteral("#%1 %2\nstep %3\n%4 (moving average %5)")
+                       .arg(id)
+                       .arg(QString::fromStdString(run.name))
+                       .arg(xs[u], 0, 'f', 0)
+                       .arg(format_rate(run.samples_per_s[u]))
+                       .arg(format_rate(run.samples_per_s_avg[u]));
+    if (split_ && u < run.compute_per_s_avg.size() && std::isfinite(run.compute_per_s_avg[u]) &&
+        run.compute_per_s_avg[u] > 0) {
+      // At the same batch the time per sample is the inverse of the rate.
+      const double rest = 1.0 - run.samples_per_s_avg[u] / run.compute_per_s_avg[u];
+      text += tr("\ncompute alone %1: the rest takes %2 % of the step")
+                  .arg(format_rate(run.compute_per_s_avg[u]))
+                  .arg(std::max(0.0, rest) * 100.0, 0, 'f', 0);
+    }
+    if (u < run.allreduce_ms.size())
+      text += tr("\nall-reduce %1 ms · replicas idle %2 ms (this step)")
+                  .arg(run.allreduce_ms[u], 0, 'f', 2)
+                  .arg(run.idle_ms[u], 0, 'f', 2);
+    best = Hit{xs[u], run.samples_per_s_avg[u], text};
   }
   return best;
 }

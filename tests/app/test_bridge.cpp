@@ -16,6 +16,7 @@ class TestBridge : public QObject {
   void notifiesOncePerDrain();
   void floodFromAWorkerArrivesInOrder();
   void pendingStepsAreBounded();
+  void deviceMemoryKeepsTheLatestPerDevice();
 };
 
 void TestBridge::notifiesOncePerDrain() {
@@ -35,6 +36,32 @@ void TestBridge::notifiesOncePerDrain() {
   QVERIFY(bridge.take().empty());
   bridge.on_step(s);
   QCOMPARE(spy.count(), 2);  // empty → non-empty again
+}
+
+void TestBridge::deviceMemoryKeepsTheLatestPerDevice() {
+  // Two devices over 1000 steps between drains: two entries, each the newest, however long
+  // the GUI waits.
+  QtEventBridge bridge;
+  QSignalSpy spy(&bridge, &QtEventBridge::eventsAvailable);
+  for (int step = 1; step <= 1000; ++step)
+    for (int device = 0; device < 2; ++device) {
+      DeviceMemoryEvent d;
+      d.run_id = 5;
+      d.step = step;
+      d.device = device;
+      d.memory[static_cast<std::size_t>(MemCategory::activations)] = step * 10 + device;
+      bridge.on_extension(d);
+    }
+  QCOMPARE(spy.count(), 1);
+  QtEventBridge::Batch b = bridge.take();
+  QVERIFY(!b.empty());
+  QCOMPARE(b.device_memory.size(), std::size_t{2});
+  for (const DeviceMemoryEvent& d : b.device_memory) {
+    QCOMPARE(d.step, std::int64_t{1000});
+    QCOMPARE(d.memory[static_cast<std::size_t>(MemCategory::activations)],
+             std::int64_t{10000 + d.device});
+  }
+  QVERIFY(bridge.take().empty());
 }
 
 void TestBridge::floodFromAWorkerArrivesInOrder() {

@@ -4,6 +4,9 @@
 
 #include <cmath>
 
+#include <QCheckBox>
+#include <QSignalSpy>
+
 #include "widgets/loss_plot.h"
 #include "widgets/memory_plot.h"
 #include "widgets/smoothing.h"
@@ -55,6 +58,8 @@ class TestPlots : public QObject {
   void throughputShowsRawAndAverage();
   void memoryStacksCategoriesPerRun();
   void memoryBudgetIsALabelledLine();
+  void throughputSplitsComputeFromTheRest();
+  void memoryShowsOneBarPerDevice();
 
  private:
   SeriesModel model_;
@@ -291,6 +296,105 @@ void TestPlots::memoryBudgetIsALabelledLine() {
   QVERIFY(plot.plot()->yAxis->range().contains(1.0));
   plot.setBudget(std::nullopt);
   QVERIFY(!plot.budgetLine() && !plot.budgetLabel());
+}
+
+void TestPlots::throughputSplitsComputeFromTheRest() {
+  // A two-replica run: each step of 64 rows takes 10 ms, 6 of them forward + backward on the
+  // slowest replica, 3 the all-reduce left exposed, 1 waiting.
+  model_.clear();
+  for (std::int64_t i = 1; i <= 500; ++i) {
+    StepEvent e = make_step(7, i, 1.0);
+    e.batch_size = 64;
+    e.samples_per_s = 6400.0;
+    e.step_ms = 10.0;
+    e.compute_ms = 6.0;
+    e.allreduce_ms = 3.0;
+    e.idle_ms = 1.0;
+    e.replicas = 2;
+    e.replica_batch = 32;
+    model_.append(e);
+  }
+  const RunSeries& run = *model_.find(7);
+  QVERIFY(run.has_compute);
+  QCOMPARE(run.allreduce_ms.size(), run.steps.size());
+  QCOMPARE(run.compute_per_s_avg.back(), 64.0 * 1e3 / 6.0);  // a constant: its EMA is exact
+  ThroughputPlot plot(model_);
+  plot.resize(600, 300);
+  plot.show();
+  QVERIFY(QTest::qWaitForWindowExposed(&plot));
+  plot.refresh(true);
+  QVERIFY(!plot.computeGraph(7));  // off by default: one line per run, as before
+  QSignalSpy spy(&plot, &ThroughputPlot::splitChanged);
+  plot.splitToggle()->click();  // the checkbox above the plot
+  QVERIFY(plot.split());
+  QCOMPARE(spy.count(), 1);
+  plot.refresh(true);
+  QCPGraph* compute = plot.computeGraph(7);
+  QVERIFY(compute && compute->visible());
+  QCOMPARE(compute->pen().style(), Qt::DashLine);
+  QCOMPARE((compute->data()->constEnd() - 1)->value, 64.0 * 1e3 / 6.0);
+  // The band between the two lines is the average's fill down to the compute line.
+  QCOMPARE(plot.averageGraph(7)->channelFillGraph(), compute);
+  QVERIFY(plot.averageGraph(7)->brush().style() != Qt::NoBrush);
+  QCOMPARE(plot.runLegend().shownLabels().back(), QString("compute alone"));
+  // Hover names the split in the step's own numbers: 1 − 6400 / 10667 = 40 % of the step.
+  const QPoint at(static_cast<int>(plot.plot()->xAxis->coordToPixel(250)),
+                  static_cast<int>(plot.plot()->yAxis->coordToPixel(6400.0)));
+  const QString text = plot.hoverAt(at);
+  QVERIFY2(text.contains("the rest takes 40 % of the step"), qPrintable(text));
+  QVERIFY2(text.contains("all-reduce 3.00 ms"), qPrintable(text));
+  QVERIFY2(text.contains("replicas idle 1.00 ms"), qPrintable(text));
+  plot.setSplit(false);
+  plot.refresh(true);
+  QVERIFY(!plot.computeGraph(7)->visible());
+  QVERIFY(!plot.averageGraph(7)->channelFillGraph());
+  QCOMPARE(spy.count(), 2);
+}
+
+void TestPlots::memoryShowsOneBarPerDevice() {
+  // A run over two devices: the sum in the step, each device's own share beside it.
+  model_.clear();
+  StepEvent e = make_step(3, 1, 1.0);
+  e.batch_size = 65;
+  e.replicas = 2;
+  e.replica_batch = 33;
+  e.memory = {8000, 8000, 8000, 65 * 1024, 65 * 64, 0};
+  model_.append(e);
+  RunStarted started;
+  started.run_id = 3;
+  started.predicted = e.memory;
+  started.config.batch.size = 65;
+  model_.on_started(started);
+  model_.set_device_memory(3, 0, {4000, 4000, 4000, 33 * 1024, 33 * 64, 0});
+  model_.set_device_memory(3, 1, {4000, 4000, 4000, 32 * 1024, 32 * 64, 0});
+  // A one-device run beside it keeps its single bar.
+  StepEvent one = make_step(4, 1, 1.0);
+  model_.append(one);
+  MemoryPlot plot(model_);
+  plot.resize(600, 300);
+  plot.show();
+  QVERIFY(QTest::qWaitForWindowExposed(&plot));
+  plot.refresh(true);
+  QCOMPARE(plot.shownRuns(), (std::vector<std::int64_t>{3, 3, 4}));
+  QCOMPARE(plot.shownDevices(), (std::vector<int>{0, 1, -1}));
+  QCPBars* act = plot.categoryBars(MemCategory::activations);
+  QCOMPARE(act->dataCount(), 3);
+  QCOMPARE(act->data()->at(0)->value, 33.0);  // KiB on device 0 (one row more)
+  QCOMPARE(act->data()->at(1)->value, 32.0);
+  QCOMPARE(act->data()->at(2)->value, 8.0);
+  const QString tick = plot.plot()->xAxis->tickVectorLabels().value(0);
+  QVERIFY2(tick.contains("d0"), qPrintable(tick));
+  QVERIFY2(plot.plot()->xAxis->label().contains("device"), qPrintable(plot.plot()->xAxis->label()));
+  const QPoint on_bar(static_cast<int>(plot.plot()->xAxis->coordToPixel(2)),
+                      static_cast<int>(plot.plot()->yAxis->coordToPixel(10)));
+  const QString text = plot.hoverAt(on_bar);
+  QVERIFY2(text.contains("device 1 of 2"), qPrintable(text));
+  QVERIFY2(text.contains("activations: 32.0 KiB"), qPrintable(text));
+  QVERIFY2(text.contains("predicted per device:"), qPrintable(text));
+  // Read back from the store a run has only the sum: one bar again.
+  model_.load(3, std::span<const StepEvent>(&e, 1), {});
+  plot.refresh(true);
+  QCOMPARE(plot.shownDevices(), (std::vector<int>{-1, -1}));
 }
 
 QTEST_MAIN(TestPlots)
